@@ -1,0 +1,1 @@
+//! URL parsing for `ws://`, `wss://`, `http://`, `https://`. Being written.
