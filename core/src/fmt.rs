@@ -27,4 +27,3 @@ macro_rules! warn {
         { let _ = || { ::core::format_args!($($arg)*); }; }
     }};
 }
-
