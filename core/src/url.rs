@@ -122,9 +122,7 @@ impl fmt::Display for UrlError {
             Self::InvalidCharacter => "URL contains a space, control character or non-ASCII byte",
             Self::MissingScheme => "URL has no `scheme://`",
             Self::UnknownScheme => "URL scheme is not ws, wss, http or https",
-            Self::UserInfo => {
-                "URL contains credentials (user:pass@); send them in a header instead"
-            }
+            Self::UserInfo => "URL contains credentials (user:pass@); send them in a header instead",
             Self::EmptyHost => "URL has an empty host",
             Self::InvalidHost => "URL host has an invalid character",
             Self::UnbracketedIpv6 => "IPv6 address in URL must be in brackets, e.g. [::1]",
@@ -181,14 +179,7 @@ impl<'a> Url<'a> {
         if path_and_query.starts_with('?') {
             return Err(UrlError::QueryWithoutPath);
         }
-        Ok(Self {
-            scheme,
-            host,
-            port,
-            explicit_port,
-            ipv6,
-            path_and_query,
-        })
+        Ok(Self { scheme, host, port, explicit_port, ipv6, path_and_query })
     }
 
     /// The scheme.
@@ -247,11 +238,7 @@ impl<'a> Url<'a> {
     pub const fn host_header(&self) -> HostHeader<'a> {
         HostHeader {
             host: self.host,
-            port: if self.port == self.scheme.default_port() {
-                None
-            } else {
-                Some(self.port)
-            },
+            port: if self.port == self.scheme.default_port() { None } else { Some(self.port) },
             ipv6: self.ipv6,
         }
     }
@@ -297,9 +284,7 @@ fn split_authority(authority: &str) -> Result<(&str, Option<u16>, bool), UrlErro
         }
         let port = match after {
             "" => None,
-            _ => Some(parse_port(
-                after.strip_prefix(':').ok_or(UrlError::InvalidIpv6)?,
-            )?),
+            _ => Some(parse_port(after.strip_prefix(':').ok_or(UrlError::InvalidIpv6)?)?),
         };
         return Ok((host, port, true));
     }
@@ -311,10 +296,7 @@ fn split_authority(authority: &str) -> Result<(&str, Option<u16>, bool), UrlErro
     if host.is_empty() {
         return Err(UrlError::EmptyHost);
     }
-    if !host
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
-    {
+    if !host.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')) {
         return Err(UrlError::InvalidHost);
     }
     Ok((host, port, false))
@@ -340,18 +322,7 @@ mod tests {
 
     /// (input, scheme, host, port, explicit, ipv6, path_and_query, path, query, Host header)
     #[allow(clippy::type_complexity)]
-    const GOOD: &[(
-        &str,
-        Scheme,
-        &str,
-        u16,
-        bool,
-        bool,
-        &str,
-        &str,
-        Option<&str>,
-        &str,
-    )] = &[
+    const GOOD: &[(&str, Scheme, &str, u16, bool, bool, &str, &str, Option<&str>, &str)] = &[
         (
             "wss://stream.binance.com:9443/ws",
             Scheme::Wss,
@@ -364,18 +335,7 @@ mod tests {
             None,
             "stream.binance.com:9443",
         ),
-        (
-            "ws://[::1]:8080/x?y=1",
-            Scheme::Ws,
-            "::1",
-            8080,
-            true,
-            true,
-            "/x?y=1",
-            "/x",
-            Some("y=1"),
-            "[::1]:8080",
-        ),
+        ("ws://[::1]:8080/x?y=1", Scheme::Ws, "::1", 8080, true, true, "/x?y=1", "/x", Some("y=1"), "[::1]:8080"),
         (
             "https://api.binance.com",
             Scheme::Https,
@@ -388,126 +348,16 @@ mod tests {
             None,
             "api.binance.com",
         ),
-        (
-            "http://h/p#frag",
-            Scheme::Http,
-            "h",
-            80,
-            false,
-            false,
-            "/p",
-            "/p",
-            None,
-            "h",
-        ),
-        (
-            "http://h#frag",
-            Scheme::Http,
-            "h",
-            80,
-            false,
-            false,
-            "/",
-            "/",
-            None,
-            "h",
-        ),
-        (
-            "http://h/p?q#f?g",
-            Scheme::Http,
-            "h",
-            80,
-            false,
-            false,
-            "/p?q",
-            "/p",
-            Some("q"),
-            "h",
-        ),
-        (
-            "ws://h/?",
-            Scheme::Ws,
-            "h",
-            80,
-            false,
-            false,
-            "/?",
-            "/",
-            Some(""),
-            "h",
-        ),
-        (
-            "ws://h/a?b?c=d&e",
-            Scheme::Ws,
-            "h",
-            80,
-            false,
-            false,
-            "/a?b?c=d&e",
-            "/a",
-            Some("b?c=d&e"),
-            "h",
-        ),
-        (
-            "WSS://Example.COM/A",
-            Scheme::Wss,
-            "Example.COM",
-            443,
-            false,
-            false,
-            "/A",
-            "/A",
-            None,
-            "Example.COM",
-        ),
-        (
-            "HtTp://h:80/",
-            Scheme::Http,
-            "h",
-            80,
-            true,
-            false,
-            "/",
-            "/",
-            None,
-            "h",
-        ),
-        (
-            "wss://h:443",
-            Scheme::Wss,
-            "h",
-            443,
-            true,
-            false,
-            "/",
-            "/",
-            None,
-            "h",
-        ),
-        (
-            "ws://h:443",
-            Scheme::Ws,
-            "h",
-            443,
-            true,
-            false,
-            "/",
-            "/",
-            None,
-            "h:443",
-        ),
-        (
-            "https://h:80/",
-            Scheme::Https,
-            "h",
-            80,
-            true,
-            false,
-            "/",
-            "/",
-            None,
-            "h:80",
-        ),
+        ("http://h/p#frag", Scheme::Http, "h", 80, false, false, "/p", "/p", None, "h"),
+        ("http://h#frag", Scheme::Http, "h", 80, false, false, "/", "/", None, "h"),
+        ("http://h/p?q#f?g", Scheme::Http, "h", 80, false, false, "/p?q", "/p", Some("q"), "h"),
+        ("ws://h/?", Scheme::Ws, "h", 80, false, false, "/?", "/", Some(""), "h"),
+        ("ws://h/a?b?c=d&e", Scheme::Ws, "h", 80, false, false, "/a?b?c=d&e", "/a", Some("b?c=d&e"), "h"),
+        ("WSS://Example.COM/A", Scheme::Wss, "Example.COM", 443, false, false, "/A", "/A", None, "Example.COM"),
+        ("HtTp://h:80/", Scheme::Http, "h", 80, true, false, "/", "/", None, "h"),
+        ("wss://h:443", Scheme::Wss, "h", 443, true, false, "/", "/", None, "h"),
+        ("ws://h:443", Scheme::Ws, "h", 443, true, false, "/", "/", None, "h:443"),
+        ("https://h:80/", Scheme::Https, "h", 80, true, false, "/", "/", None, "h:80"),
         (
             "ws://127.0.0.1:9001/runCase?case=1&agent=nexus",
             Scheme::Ws,
@@ -544,30 +394,8 @@ mod tests {
             None,
             "[::ffff:192.0.2.1]:1",
         ),
-        (
-            "ws://h:65535/",
-            Scheme::Ws,
-            "h",
-            65535,
-            true,
-            false,
-            "/",
-            "/",
-            None,
-            "h:65535",
-        ),
-        (
-            "ws://h:0080/",
-            Scheme::Ws,
-            "h",
-            80,
-            true,
-            false,
-            "/",
-            "/",
-            None,
-            "h",
-        ),
+        ("ws://h:65535/", Scheme::Ws, "h", 65535, true, false, "/", "/", None, "h:65535"),
+        ("ws://h:0080/", Scheme::Ws, "h", 80, true, false, "/", "/", None, "h"),
         (
             "ws://my_host-1.local~x/",
             Scheme::Ws,
@@ -683,10 +511,7 @@ mod tests {
 
     #[test]
     fn test_host_header_port() {
-        assert_eq!(
-            Url::parse("ws://h:81/").unwrap().host_header().port(),
-            Some(81)
-        );
+        assert_eq!(Url::parse("ws://h:81/").unwrap().host_header().port(), Some(81));
         assert_eq!(Url::parse("ws://h:80/").unwrap().host_header().port(), None);
     }
 

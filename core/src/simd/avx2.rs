@@ -2,9 +2,7 @@
 //! or enabled at compile time with `-C target-feature=+avx2`).
 
 #[cfg(target_arch = "x86_64")]
-use core::arch::x86_64::{
-    __m256i, _mm256_loadu_si256, _mm256_set1_epi32, _mm256_storeu_si256, _mm256_xor_si256,
-};
+use core::arch::x86_64::{__m256i, _mm256_loadu_si256, _mm256_set1_epi32, _mm256_storeu_si256, _mm256_xor_si256};
 
 /// Mask `buf` in place; `key[0]` applies to `buf[0]`.
 ///
@@ -40,10 +38,7 @@ pub unsafe fn copy_masked(dst: &mut [u8], src: &[u8], key: [u8; 4]) {
         let mask: __m256i = _mm256_set1_epi32(i32::from_ne_bytes(key));
         for (d32, s32) in (&mut d).zip(&mut s) {
             let v = _mm256_loadu_si256(s32.as_ptr().cast::<__m256i>());
-            _mm256_storeu_si256(
-                d32.as_mut_ptr().cast::<__m256i>(),
-                _mm256_xor_si256(v, mask),
-            );
+            _mm256_storeu_si256(d32.as_mut_ptr().cast::<__m256i>(), _mm256_xor_si256(v, mask));
         }
     }
     super::sse2::copy_masked(d.into_remainder(), s.remainder(), key);

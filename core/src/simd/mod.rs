@@ -22,19 +22,10 @@ mod swar;
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 mod sse2;
 
-#[cfg(all(
-    target_arch = "x86_64",
-    target_feature = "sse2",
-    any(feature = "std", target_feature = "avx2")
-))]
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2", any(feature = "std", target_feature = "avx2")))]
 mod avx2;
 
-#[cfg(all(
-    target_arch = "x86_64",
-    target_feature = "sse2",
-    not(target_feature = "avx2"),
-    feature = "std"
-))]
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2", not(target_feature = "avx2"), feature = "std"))]
 mod runtime;
 
 #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
@@ -88,11 +79,7 @@ pub fn apply_mask(buf: &mut [u8], key: [u8; 4], offset: usize) {
 /// ```
 #[inline]
 pub fn copy_masked(dst: &mut [u8], src: &[u8], key: [u8; 4], offset: usize) {
-    assert_eq!(
-        dst.len(),
-        src.len(),
-        "copy_masked: destination and source lengths differ"
-    );
+    assert_eq!(dst.len(), src.len(), "copy_masked: destination and source lengths differ");
     let key = swar::rotate_key(key, offset);
     if src.len() < SIMD_MIN_LEN {
         swar::copy_bytes(dst, src, key);
@@ -125,20 +112,10 @@ fn copy_masked_dispatch(dst: &mut [u8], src: &[u8], key: [u8; 4]) {
     unsafe { avx2::copy_masked(dst, src, key) }
 }
 
-#[cfg(all(
-    target_arch = "x86_64",
-    target_feature = "sse2",
-    not(target_feature = "avx2"),
-    feature = "std"
-))]
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2", not(target_feature = "avx2"), feature = "std"))]
 use runtime::{apply_mask as apply_mask_dispatch, copy_masked as copy_masked_dispatch};
 
-#[cfg(all(
-    target_arch = "x86_64",
-    target_feature = "sse2",
-    not(target_feature = "avx2"),
-    not(feature = "std")
-))]
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2", not(target_feature = "avx2"), not(feature = "std")))]
 use sse2::{apply_mask as apply_mask_dispatch, copy_masked as copy_masked_dispatch};
 
 #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
@@ -163,17 +140,11 @@ mod tests {
 
     /// Every path this target can run, by name, taking an already-rotated key.
     fn paths() -> Vec<(&'static str, InPlace, Copying)> {
-        let mut v: Vec<(&'static str, InPlace, Copying)> = std::vec![
-            ("swar", swar::apply_mask, swar::copy_masked),
-            ("bytes", swar::mask_bytes, swar::copy_bytes),
-        ];
+        let mut v: Vec<(&'static str, InPlace, Copying)> =
+            std::vec![("swar", swar::apply_mask, swar::copy_masked), ("bytes", swar::mask_bytes, swar::copy_bytes),];
         #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
         v.push(("sse2", sse2::apply_mask, sse2::copy_masked));
-        #[cfg(all(
-            target_arch = "x86_64",
-            target_feature = "sse2",
-            any(feature = "std", target_feature = "avx2")
-        ))]
+        #[cfg(all(target_arch = "x86_64", target_feature = "sse2", any(feature = "std", target_feature = "avx2")))]
         if std::is_x86_feature_detected!("avx2") {
             fn a(b: &mut [u8], k: [u8; 4]) {
                 // SAFETY: guarded by the detection above.
@@ -185,12 +156,7 @@ mod tests {
             }
             v.push(("avx2", a, c));
         }
-        #[cfg(all(
-            target_arch = "x86_64",
-            target_feature = "sse2",
-            not(target_feature = "avx2"),
-            feature = "std"
-        ))]
+        #[cfg(all(target_arch = "x86_64", target_feature = "sse2", not(target_feature = "avx2"), feature = "std"))]
         v.push(("runtime", runtime::apply_mask, runtime::copy_masked));
         #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
         v.push(("neon", neon::apply_mask, neon::copy_masked));
@@ -219,45 +185,23 @@ mod tests {
                 "{name} apply_mask len {} offset {offset} align {align}",
                 data.len()
             );
-            assert!(
-                backing[..align].iter().all(|&b| b == 0xAA),
-                "{name} wrote before"
-            );
-            assert!(
-                backing[align + data.len()..].iter().all(|&b| b == 0xAA),
-                "{name} wrote after"
-            );
+            assert!(backing[..align].iter().all(|&b| b == 0xAA), "{name} wrote before");
+            assert!(backing[align + data.len()..].iter().all(|&b| b == 0xAA), "{name} wrote after");
 
             // Source at `align`, destination at a different alignment.
             backing[align..align + data.len()].copy_from_slice(data);
             let dst_align = (align * 7 + 3) % 32;
             out_backing.fill(0x55);
-            copying(
-                &mut out_backing[dst_align..dst_align + data.len()],
-                &backing[align..align + data.len()],
-                rotated,
-            );
+            copying(&mut out_backing[dst_align..dst_align + data.len()], &backing[align..align + data.len()], rotated);
             assert_eq!(
                 &out_backing[dst_align..dst_align + data.len()],
                 &want[..],
                 "{name} copy_masked len {} offset {offset} align {align}",
                 data.len()
             );
-            assert_eq!(
-                &backing[align..align + data.len()],
-                data,
-                "{name} changed src"
-            );
-            assert!(
-                out_backing[..dst_align].iter().all(|&b| b == 0x55),
-                "{name} wrote before"
-            );
-            assert!(
-                out_backing[dst_align + data.len()..]
-                    .iter()
-                    .all(|&b| b == 0x55),
-                "{name} wrote after"
-            );
+            assert_eq!(&backing[align..align + data.len()], data, "{name} changed src");
+            assert!(out_backing[..dst_align].iter().all(|&b| b == 0x55), "{name} wrote before");
+            assert!(out_backing[dst_align + data.len()..].iter().all(|&b| b == 0x55), "{name} wrote after");
         }
         // Public entry points take the unrotated key and the offset.
         let mut buf = data.to_vec();

@@ -13,11 +13,7 @@ static FEATURE: AtomicU8 = AtomicU8::new(UNKNOWN);
 
 #[cold]
 fn detect() -> u8 {
-    let f = if std::is_x86_feature_detected!("avx2") {
-        AVX2
-    } else {
-        SSE2
-    };
+    let f = if std::is_x86_feature_detected!("avx2") { AVX2 } else { SSE2 };
     // A race only stores the same value twice.
     FEATURE.store(f, Ordering::Relaxed);
     f

@@ -1,9 +1,7 @@
 //! SSE2 masking, 16 bytes per instruction (x86_64 baseline: always available there).
 
 #[cfg(target_arch = "x86_64")]
-use core::arch::x86_64::{
-    __m128i, _mm_loadu_si128, _mm_set1_epi32, _mm_storeu_si128, _mm_xor_si128,
-};
+use core::arch::x86_64::{__m128i, _mm_loadu_si128, _mm_set1_epi32, _mm_storeu_si128, _mm_xor_si128};
 
 /// Mask `buf` in place; `key[0]` applies to `buf[0]`.
 #[inline]

@@ -14,12 +14,7 @@ fn mask_word(key: [u8; 4]) -> u64 {
 /// `key` rotated so that its first byte is the one for payload position `n`.
 #[inline(always)]
 pub(crate) const fn rotate_key(key: [u8; 4], n: usize) -> [u8; 4] {
-    [
-        key[n & 3],
-        key[(n + 1) & 3],
-        key[(n + 2) & 3],
-        key[(n + 3) & 3],
-    ]
+    [key[n & 3], key[(n + 1) & 3], key[(n + 2) & 3], key[(n + 3) & 3]]
 }
 
 /// Mask `buf` in place; `key[0]` applies to `buf[0]` (the key is already rotated).

@@ -39,9 +39,7 @@ impl ClientKey {
     pub fn from_nonce(nonce: [u8; 16]) -> Self {
         let mut key = [0u8; 24];
         // 16 bytes encode to exactly 24 with padding: the buffer always fits.
-        let n = base64::engine::general_purpose::STANDARD
-            .encode_slice(nonce, &mut key)
-            .unwrap_or(0);
+        let n = base64::engine::general_purpose::STANDARD.encode_slice(nonce, &mut key).unwrap_or(0);
         debug_assert_eq!(n, 24);
         Self(key)
     }
@@ -112,14 +110,7 @@ impl<'a> ClientRequest<'a> {
     /// A request for `path_and_query` (starting with `/`) on `host` (a name, an IPv4
     /// address, or an IPv6 address with or without brackets). `Host` carries no port.
     pub const fn new(host: &'a str, path_and_query: &'a str) -> Self {
-        Self {
-            host,
-            port: None,
-            path_and_query,
-            subprotocols: &[],
-            extra_headers: &[],
-            origin: None,
-        }
+        Self { host, port: None, path_and_query, subprotocols: &[], extra_headers: &[], origin: None }
     }
 
     /// Host, path and query of `url`; the port goes into `Host` only when it is not
@@ -220,9 +211,7 @@ impl<'a> ClientRequest<'a> {
             return Err(HandshakeError::InvalidHost);
         }
         let target = self.path_and_query.as_bytes();
-        if target.first() != Some(&b'/')
-            || target.iter().any(|&b| b <= b' ' || b >= 0x7f || b == b'#')
-        {
+        if target.first() != Some(&b'/') || target.iter().any(|&b| b <= b' ' || b >= 0x7f || b == b'#') {
             return Err(HandshakeError::InvalidRequestTarget);
         }
         if let Some(origin) = self.origin {
@@ -230,11 +219,7 @@ impl<'a> ClientRequest<'a> {
                 return Err(HandshakeError::InvalidHeaderValue);
             }
         }
-        if !self
-            .subprotocols
-            .iter()
-            .all(|p| head::is_token(p.as_bytes()))
-        {
+        if !self.subprotocols.iter().all(|p| head::is_token(p.as_bytes())) {
             return Err(HandshakeError::InvalidSubprotocol);
         }
         for (name, value) in self.extra_headers {
@@ -245,9 +230,7 @@ impl<'a> ClientRequest<'a> {
 }
 
 fn strip_brackets(host: &str) -> &str {
-    host.strip_prefix('[')
-        .and_then(|h| h.strip_suffix(']'))
-        .unwrap_or(host)
+    host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host)
 }
 
 /// A registered name or IPv4 address (RFC 3986 `reg-name` characters), or an IPv6
@@ -258,8 +241,7 @@ fn is_valid_host(host: &str) -> bool {
         return false;
     }
     if bare.contains(':') {
-        bare.bytes()
-            .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+        bare.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
     } else {
         bare.bytes().all(|b| {
             b.is_ascii_alphanumeric()
@@ -333,9 +315,7 @@ pub fn parse_response(
     let mut resp = httparse::Response::new(&mut headers);
     let head_len = match resp.parse(window) {
         Ok(httparse::Status::Complete(n)) => n,
-        Ok(httparse::Status::Partial) if window.len() >= max_head_len => {
-            return Err(HandshakeError::HeadTooLarge)
-        }
+        Ok(httparse::Status::Partial) if window.len() >= max_head_len => return Err(HandshakeError::HeadTooLarge),
         Ok(httparse::Status::Partial) => return Ok(None),
         Err(httparse::Error::TooManyHeaders) => return Err(HandshakeError::TooManyHeaders),
         Err(_) => return Err(HandshakeError::MalformedHead),
@@ -380,9 +360,7 @@ pub fn parse_response(
     }
     match accept {
         None => return Err(HandshakeError::MissingAccept),
-        Some(a) if accept_count > 1 || a != key.expected_accept() => {
-            return Err(HandshakeError::InvalidAccept)
-        }
+        Some(a) if accept_count > 1 || a != key.expected_accept() => return Err(HandshakeError::InvalidAccept),
         Some(_) => {}
     }
     if extension {
@@ -391,17 +369,11 @@ pub fn parse_response(
     let subprotocol = match protocol {
         None => None,
         Some(p) if protocol_count == 1 => Some(
-            offered_protocols
-                .iter()
-                .position(|o| o.as_bytes() == p)
-                .ok_or(HandshakeError::UnsolicitedSubprotocol)?,
+            offered_protocols.iter().position(|o| o.as_bytes() == p).ok_or(HandshakeError::UnsolicitedSubprotocol)?,
         ),
         Some(_) => return Err(HandshakeError::UnsolicitedSubprotocol),
     };
-    Ok(Some(ServerResponse {
-        head_len,
-        subprotocol,
-    }))
+    Ok(Some(ServerResponse { head_len, subprotocol }))
 }
 
 #[cfg(test)]
@@ -484,9 +456,7 @@ mod tests {
     #[test]
     fn emit_minimal_request() {
         let mut out = [0u8; 256];
-        let n = ClientRequest::new("server.example.com", "/chat")
-            .write(&sample_key(), &mut out)
-            .unwrap();
+        let n = ClientRequest::new("server.example.com", "/chat").write(&sample_key(), &mut out).unwrap();
         assert_eq!(
             &out[..n],
             &b"GET /chat HTTP/1.1\r\n\
@@ -527,27 +497,13 @@ mod tests {
     fn emit_from_url() {
         let mut out = [0u8; 256];
         for (url, line, host) in [
-            (
-                "wss://stream.binance.com:9443/ws",
-                "GET /ws HTTP/1.1\r\n",
-                "Host: stream.binance.com:9443\r\n",
-            ),
-            (
-                "wss://example.com:443",
-                "GET / HTTP/1.1\r\n",
-                "Host: example.com\r\n",
-            ),
-            (
-                "ws://[::1]:8080/x?y=1#f",
-                "GET /x?y=1 HTTP/1.1\r\n",
-                "Host: [::1]:8080\r\n",
-            ),
+            ("wss://stream.binance.com:9443/ws", "GET /ws HTTP/1.1\r\n", "Host: stream.binance.com:9443\r\n"),
+            ("wss://example.com:443", "GET / HTTP/1.1\r\n", "Host: example.com\r\n"),
+            ("ws://[::1]:8080/x?y=1#f", "GET /x?y=1 HTTP/1.1\r\n", "Host: [::1]:8080\r\n"),
             ("ws://10.0.0.1/", "GET / HTTP/1.1\r\n", "Host: 10.0.0.1\r\n"),
         ] {
             let url = Url::parse(url).unwrap();
-            let n = ClientRequest::from_url(&url)
-                .write(&sample_key(), &mut out)
-                .unwrap();
+            let n = ClientRequest::from_url(&url).write(&sample_key(), &mut out).unwrap();
             let head = core::str::from_utf8(&out[..n]).unwrap();
             assert!(head.starts_with(line), "{head}");
             assert!(head[line.len()..].starts_with(host), "{head}");
@@ -557,9 +513,7 @@ mod tests {
     #[test]
     fn emit_bracketed_host_kept() {
         let mut out = [0u8; 256];
-        let n = ClientRequest::new("[fe80::1]", "/")
-            .write(&sample_key(), &mut out)
-            .unwrap();
+        let n = ClientRequest::new("[fe80::1]", "/").write(&sample_key(), &mut out).unwrap();
         assert!(out[..n].starts_with(b"GET / HTTP/1.1\r\nHost: [fe80::1]\r\n"));
     }
 
@@ -568,86 +522,31 @@ mod tests {
         let key = sample_key();
         let mut out = [0u8; 512];
         let cases: &[(ClientRequest<'_>, HandshakeError)] = &[
-            (
-                ClientRequest::new("h", "/a\r\nX: 1"),
-                HandshakeError::InvalidRequestTarget,
-            ),
-            (
-                ClientRequest::new("h", "/a b"),
-                HandshakeError::InvalidRequestTarget,
-            ),
-            (
-                ClientRequest::new("h", "a"),
-                HandshakeError::InvalidRequestTarget,
-            ),
-            (
-                ClientRequest::new("h", ""),
-                HandshakeError::InvalidRequestTarget,
-            ),
-            (
-                ClientRequest::new("h", "/a#frag"),
-                HandshakeError::InvalidRequestTarget,
-            ),
-            (
-                ClientRequest::new("h", "/caf\u{e9}"),
-                HandshakeError::InvalidRequestTarget,
-            ),
-            (
-                ClientRequest::new("h\r\nX: 1", "/"),
-                HandshakeError::InvalidHost,
-            ),
+            (ClientRequest::new("h", "/a\r\nX: 1"), HandshakeError::InvalidRequestTarget),
+            (ClientRequest::new("h", "/a b"), HandshakeError::InvalidRequestTarget),
+            (ClientRequest::new("h", "a"), HandshakeError::InvalidRequestTarget),
+            (ClientRequest::new("h", ""), HandshakeError::InvalidRequestTarget),
+            (ClientRequest::new("h", "/a#frag"), HandshakeError::InvalidRequestTarget),
+            (ClientRequest::new("h", "/caf\u{e9}"), HandshakeError::InvalidRequestTarget),
+            (ClientRequest::new("h\r\nX: 1", "/"), HandshakeError::InvalidHost),
             (ClientRequest::new("", "/"), HandshakeError::InvalidHost),
             (ClientRequest::new("[]", "/"), HandshakeError::InvalidHost),
             (ClientRequest::new("[h]", "/"), HandshakeError::InvalidHost),
             (ClientRequest::new("h/x", "/"), HandshakeError::InvalidHost),
             (ClientRequest::new("u@h", "/"), HandshakeError::InvalidHost),
+            (ClientRequest::new("h", "/").origin("o\r\nX: 1"), HandshakeError::InvalidHeaderValue),
+            (ClientRequest::new("h", "/").origin("o\0"), HandshakeError::InvalidHeaderValue),
+            (ClientRequest::new("h", "/").subprotocols(&["a b"]), HandshakeError::InvalidSubprotocol),
+            (ClientRequest::new("h", "/").subprotocols(&["a,b"]), HandshakeError::InvalidSubprotocol),
+            (ClientRequest::new("h", "/").subprotocols(&[""]), HandshakeError::InvalidSubprotocol),
+            (ClientRequest::new("h", "/").extra_headers(&[("X", "1\r\nEvil: 2")]), HandshakeError::InvalidHeaderValue),
+            (ClientRequest::new("h", "/").extra_headers(&[("X", "1\n")]), HandshakeError::InvalidHeaderValue),
+            (ClientRequest::new("h", "/").extra_headers(&[("X\r\nEvil", "1")]), HandshakeError::InvalidHeaderName),
+            (ClientRequest::new("h", "/").extra_headers(&[("X: y", "1")]), HandshakeError::InvalidHeaderName),
+            (ClientRequest::new("h", "/").extra_headers(&[("sec-websocket-key", "x")]), HandshakeError::ReservedHeader),
+            (ClientRequest::new("h", "/").extra_headers(&[("HOST", "x")]), HandshakeError::ReservedHeader),
             (
-                ClientRequest::new("h", "/").origin("o\r\nX: 1"),
-                HandshakeError::InvalidHeaderValue,
-            ),
-            (
-                ClientRequest::new("h", "/").origin("o\0"),
-                HandshakeError::InvalidHeaderValue,
-            ),
-            (
-                ClientRequest::new("h", "/").subprotocols(&["a b"]),
-                HandshakeError::InvalidSubprotocol,
-            ),
-            (
-                ClientRequest::new("h", "/").subprotocols(&["a,b"]),
-                HandshakeError::InvalidSubprotocol,
-            ),
-            (
-                ClientRequest::new("h", "/").subprotocols(&[""]),
-                HandshakeError::InvalidSubprotocol,
-            ),
-            (
-                ClientRequest::new("h", "/").extra_headers(&[("X", "1\r\nEvil: 2")]),
-                HandshakeError::InvalidHeaderValue,
-            ),
-            (
-                ClientRequest::new("h", "/").extra_headers(&[("X", "1\n")]),
-                HandshakeError::InvalidHeaderValue,
-            ),
-            (
-                ClientRequest::new("h", "/").extra_headers(&[("X\r\nEvil", "1")]),
-                HandshakeError::InvalidHeaderName,
-            ),
-            (
-                ClientRequest::new("h", "/").extra_headers(&[("X: y", "1")]),
-                HandshakeError::InvalidHeaderName,
-            ),
-            (
-                ClientRequest::new("h", "/").extra_headers(&[("sec-websocket-key", "x")]),
-                HandshakeError::ReservedHeader,
-            ),
-            (
-                ClientRequest::new("h", "/").extra_headers(&[("HOST", "x")]),
-                HandshakeError::ReservedHeader,
-            ),
-            (
-                ClientRequest::new("h", "/")
-                    .extra_headers(&[("Sec-WebSocket-Extensions", "permessage-deflate")]),
+                ClientRequest::new("h", "/").extra_headers(&[("Sec-WebSocket-Extensions", "permessage-deflate")]),
                 HandshakeError::ReservedHeader,
             ),
         ];
@@ -661,20 +560,13 @@ mod tests {
 
     #[test]
     fn emit_buffer_too_small_at_every_size() {
-        let req = ClientRequest::new("::1", "/x")
-            .port(1)
-            .origin("o")
-            .subprotocols(&["a", "b"])
-            .extra_headers(&[("X", "1")]);
+        let req =
+            ClientRequest::new("::1", "/x").port(1).origin("o").subprotocols(&["a", "b"]).extra_headers(&[("X", "1")]);
         let mut out = [0u8; 512];
         let full = req.write(&sample_key(), &mut out).unwrap();
         for len in 0..full {
             let mut small = [0u8; 512];
-            assert_eq!(
-                req.write(&sample_key(), &mut small[..len]),
-                Err(HandshakeError::BufferTooSmall),
-                "len {len}"
-            );
+            assert_eq!(req.write(&sample_key(), &mut small[..len]), Err(HandshakeError::BufferTooSmall), "len {len}");
         }
         let mut exact = [0u8; 512];
         assert_eq!(req.write(&sample_key(), &mut exact[..full]), Ok(full));
@@ -683,19 +575,9 @@ mod tests {
 
     #[test]
     fn parse_rfc_response() {
-        let r = parse(RFC_RESPONSE, &["chat", "superchat"])
-            .unwrap()
-            .unwrap();
-        assert_eq!(
-            r,
-            ServerResponse {
-                head_len: RFC_RESPONSE.len(),
-                subprotocol: Some(0)
-            }
-        );
-        let r = parse(RFC_RESPONSE, &["superchat", "chat"])
-            .unwrap()
-            .unwrap();
+        let r = parse(RFC_RESPONSE, &["chat", "superchat"]).unwrap().unwrap();
+        assert_eq!(r, ServerResponse { head_len: RFC_RESPONSE.len(), subprotocol: Some(0) });
+        let r = parse(RFC_RESPONSE, &["superchat", "chat"]).unwrap().unwrap();
         assert_eq!(r.subprotocol, Some(1));
     }
 
@@ -768,25 +650,13 @@ mod tests {
         // Subprotocol answered although none was offered.
         assert_eq!(parse(RFC_RESPONSE, &[]), Err(UnsolicitedSubprotocol));
         // Accept for a different key.
-        assert_eq!(
-            parse_response(
-                RFC_RESPONSE,
-                &ClientKey::from_nonce([0; 16]),
-                &["chat"],
-                MAX
-            ),
-            Err(InvalidAccept)
-        );
+        assert_eq!(parse_response(RFC_RESPONSE, &ClientKey::from_nonce([0; 16]), &["chat"], MAX), Err(InvalidAccept));
     }
 
     #[test]
     fn parse_incremental_every_prefix() {
         for len in 0..RFC_RESPONSE.len() {
-            assert_eq!(
-                parse(&RFC_RESPONSE[..len], &["chat"]),
-                Ok(None),
-                "prefix {len}"
-            );
+            assert_eq!(parse(&RFC_RESPONSE[..len], &["chat"]), Ok(None), "prefix {len}");
         }
         assert!(parse(RFC_RESPONSE, &["chat"]).unwrap().is_some());
     }
@@ -796,19 +666,11 @@ mod tests {
         let n = RFC_RESPONSE.len();
         let key = sample_key();
         // Exactly fits.
-        assert!(parse_response(RFC_RESPONSE, &key, &["chat"], n)
-            .unwrap()
-            .is_some());
+        assert!(parse_response(RFC_RESPONSE, &key, &["chat"], n).unwrap().is_some());
         // One byte over: the limit is hit without a complete head.
-        assert_eq!(
-            parse_response(RFC_RESPONSE, &key, &["chat"], n - 1),
-            Err(HandshakeError::HeadTooLarge)
-        );
+        assert_eq!(parse_response(RFC_RESPONSE, &key, &["chat"], n - 1), Err(HandshakeError::HeadTooLarge));
         // Below the limit and incomplete: keep reading.
-        assert_eq!(
-            parse_response(&RFC_RESPONSE[..n - 2], &key, &["chat"], n - 1),
-            Ok(None)
-        );
+        assert_eq!(parse_response(&RFC_RESPONSE[..n - 2], &key, &["chat"], n - 1), Ok(None));
         // A large limit is honoured (no hidden fixed cap): a 20 KiB header.
         let mut big = [b'a'; 20 * 1024 + 300];
         let prefix = b"HTTP/1.1 101 OK\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
@@ -816,17 +678,8 @@ mod tests {
         big[..prefix.len()].copy_from_slice(prefix);
         let end = big.len();
         big[end - 4..].copy_from_slice(b"\r\n\r\n");
-        assert_eq!(
-            parse_response(&big, &key, &[], MAX),
-            Err(HandshakeError::HeadTooLarge)
-        );
-        assert_eq!(
-            parse_response(&big, &key, &[], 32 * 1024)
-                .unwrap()
-                .unwrap()
-                .head_len,
-            big.len()
-        );
+        assert_eq!(parse_response(&big, &key, &[], MAX), Err(HandshakeError::HeadTooLarge));
+        assert_eq!(parse_response(&big, &key, &[], 32 * 1024).unwrap().unwrap().head_len, big.len());
     }
 
     #[test]

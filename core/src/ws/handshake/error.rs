@@ -143,9 +143,7 @@ impl fmt::Display for HandshakeError {
             Self::InvalidHeaderName => "header name is not a valid token",
             Self::InvalidHeaderValue => "header value contains CR, LF, NUL or a control character",
             Self::ReservedHeader => "extra header duplicates one the handshake writes itself",
-            Self::InvalidRequestTarget => {
-                "request target must start with `/` and be printable ASCII"
-            }
+            Self::InvalidRequestTarget => "request target must start with `/` and be printable ASCII",
             Self::InvalidStatus => "rejection status must be in 400..=599",
         };
         f.write_str(s)

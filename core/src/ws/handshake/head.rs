@@ -77,11 +77,7 @@ pub(crate) fn is_safe_value(s: &[u8]) -> bool {
 }
 
 /// Validate a caller-supplied extra header for writing.
-pub(crate) fn check_extra_header(
-    name: &str,
-    value: &str,
-    reserved: &[&str],
-) -> Result<(), HandshakeError> {
+pub(crate) fn check_extra_header(name: &str, value: &str, reserved: &[&str]) -> Result<(), HandshakeError> {
     if !is_token(name.as_bytes()) {
         return Err(HandshakeError::InvalidHeaderName);
     }
@@ -108,10 +104,7 @@ pub(crate) fn trim_ows(mut s: &[u8]) -> &[u8] {
 /// The non-empty elements of a comma-separated header list (RFC 9110 section 5.6.1:
 /// empty elements are ignored), whitespace-trimmed.
 pub(crate) fn list_elements(value: &[u8]) -> impl Iterator<Item = &[u8]> {
-    value
-        .split(|&b| b == b',')
-        .map(trim_ows)
-        .filter(|e| !e.is_empty())
+    value.split(|&b| b == b',').map(trim_ows).filter(|e| !e.is_empty())
 }
 
 /// Whether a comma-separated list contains `token`, ignoring ASCII case.
@@ -171,21 +164,9 @@ mod tests {
     fn extra_header_checks() {
         let reserved = ["Host", "Upgrade"];
         assert_eq!(check_extra_header("X-Api-Key", "k", &reserved), Ok(()));
-        assert_eq!(
-            check_extra_header("X Api", "k", &reserved),
-            Err(HandshakeError::InvalidHeaderName)
-        );
-        assert_eq!(
-            check_extra_header("", "k", &reserved),
-            Err(HandshakeError::InvalidHeaderName)
-        );
-        assert_eq!(
-            check_extra_header("X", "a\r\nEvil: 1", &reserved),
-            Err(HandshakeError::InvalidHeaderValue)
-        );
-        assert_eq!(
-            check_extra_header("host", "x", &reserved),
-            Err(HandshakeError::ReservedHeader)
-        );
+        assert_eq!(check_extra_header("X Api", "k", &reserved), Err(HandshakeError::InvalidHeaderName));
+        assert_eq!(check_extra_header("", "k", &reserved), Err(HandshakeError::InvalidHeaderName));
+        assert_eq!(check_extra_header("X", "a\r\nEvil: 1", &reserved), Err(HandshakeError::InvalidHeaderValue));
+        assert_eq!(check_extra_header("host", "x", &reserved), Err(HandshakeError::ReservedHeader));
     }
 }

@@ -49,9 +49,7 @@ pub mod server;
 
 pub use client::{parse_response, ClientKey, ClientRequest, ServerResponse};
 pub use error::HandshakeError;
-pub use server::{
-    parse_request, write_accept, write_reject, HeaderIter, Subprotocols, UpgradeRequest,
-};
+pub use server::{parse_request, write_accept, write_reject, HeaderIter, Subprotocols, UpgradeRequest};
 
 use base64::Engine as _;
 use sha1::{Digest as _, Sha1};
@@ -88,9 +86,7 @@ pub fn accept_key(client_key: &[u8]) -> [u8; 28] {
     let digest = sha.finalize();
     let mut out = [0u8; 28];
     // 20 bytes encode to exactly 28 with padding, so the slice is always big enough.
-    let n = base64::engine::general_purpose::STANDARD
-        .encode_slice(digest, &mut out)
-        .unwrap_or(0);
+    let n = base64::engine::general_purpose::STANDARD.encode_slice(digest, &mut out).unwrap_or(0);
     debug_assert_eq!(n, 28);
     out
 }
@@ -99,8 +95,7 @@ pub fn accept_key(client_key: &[u8]) -> [u8; 28] {
 /// bytes (24 characters, `==` padded).
 pub(crate) fn is_valid_key(key: &[u8]) -> bool {
     let mut nonce = [0u8; 18];
-    key.len() == 24
-        && base64::engine::general_purpose::STANDARD.decode_slice(key, &mut nonce) == Ok(16)
+    key.len() == 24 && base64::engine::general_purpose::STANDARD.decode_slice(key, &mut nonce) == Ok(16)
 }
 
 #[cfg(test)]
@@ -109,20 +104,14 @@ mod tests {
 
     #[test]
     fn accept_key_rfc6455_1_3() {
-        assert_eq!(
-            &accept_key(b"dGhlIHNhbXBsZSBub25jZQ=="),
-            b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
-        );
+        assert_eq!(&accept_key(b"dGhlIHNhbXBsZSBub25jZQ=="), b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
     }
 
     #[test]
     fn accept_key_rfc6455_4_1_example_key() {
         // Section 4.1's sample key; expected value computed independently
         // (`printf %s KEY$GUID | openssl sha1 -binary | base64`).
-        assert_eq!(
-            &accept_key(b"x3JJHMbDL1EzLkh9GBhXDw=="),
-            b"HSmrc0sMlYUkAGmm5OPpG2HaGWk="
-        );
+        assert_eq!(&accept_key(b"x3JJHMbDL1EzLkh9GBhXDw=="), b"HSmrc0sMlYUkAGmm5OPpG2HaGWk=");
     }
 
     #[test]
@@ -140,14 +129,9 @@ mod tests {
 
         // Server side, also fed one byte at a time.
         for len in 0..n {
-            assert_eq!(
-                parse_request(&req_buf[..len], DEFAULT_MAX_HEAD_LEN),
-                Ok(None)
-            );
+            assert_eq!(parse_request(&req_buf[..len], DEFAULT_MAX_HEAD_LEN), Ok(None));
         }
-        let req = parse_request(&req_buf[..n], DEFAULT_MAX_HEAD_LEN)
-            .unwrap()
-            .unwrap();
+        let req = parse_request(&req_buf[..n], DEFAULT_MAX_HEAD_LEN).unwrap().unwrap();
         assert_eq!(req.head_len(), n);
         assert_eq!(req.path(), "/md?depth=10");
         assert_eq!(req.host(), "feed.example:9443");
@@ -164,14 +148,9 @@ mod tests {
         resp_buf[m..m + 2].copy_from_slice(&[0x89, 0x00]);
 
         for len in 0..m {
-            assert_eq!(
-                parse_response(&resp_buf[..len], &key, &offered, DEFAULT_MAX_HEAD_LEN),
-                Ok(None)
-            );
+            assert_eq!(parse_response(&resp_buf[..len], &key, &offered, DEFAULT_MAX_HEAD_LEN), Ok(None));
         }
-        let resp = parse_response(&resp_buf[..m + 2], &key, &offered, DEFAULT_MAX_HEAD_LEN)
-            .unwrap()
-            .unwrap();
+        let resp = parse_response(&resp_buf[..m + 2], &key, &offered, DEFAULT_MAX_HEAD_LEN).unwrap().unwrap();
         assert_eq!(resp.head_len, m);
         assert_eq!(resp.subprotocol, Some(1));
         assert_eq!(offered[resp.subprotocol.unwrap()], "v1.feed");
@@ -181,9 +160,7 @@ mod tests {
     fn round_trip_rejection_is_reported_by_status() {
         let key = ClientKey::from_nonce([1; 16]);
         let mut req_buf = [0u8; 256];
-        let n = ClientRequest::new("h", "/")
-            .write(&key, &mut req_buf)
-            .unwrap();
+        let n = ClientRequest::new("h", "/").write(&key, &mut req_buf).unwrap();
         // Corrupt the version the way an old client would send it.
         let at = req_buf.windows(2).position(|w| w == b"13").unwrap();
         req_buf[at..at + 2].copy_from_slice(b"08");
@@ -191,24 +168,15 @@ mod tests {
         assert_eq!(err, HandshakeError::UnsupportedVersion);
         let mut resp_buf = [0u8; 256];
         let m = write_reject(&mut resp_buf, err.http_status(), &[]).unwrap();
-        assert_eq!(
-            parse_response(&resp_buf[..m], &key, &[], DEFAULT_MAX_HEAD_LEN),
-            Err(HandshakeError::Status(426))
-        );
+        assert_eq!(parse_response(&resp_buf[..m], &key, &[], DEFAULT_MAX_HEAD_LEN), Err(HandshakeError::Status(426)));
     }
 
     #[test]
     fn errors_display() {
         extern crate std;
         use std::string::ToString;
-        assert_eq!(
-            HandshakeError::Status(403).to_string(),
-            "server answered 403, not 101"
-        );
-        assert_eq!(
-            HandshakeError::InvalidKey.to_string(),
-            "Sec-WebSocket-Key is not base64 of 16 bytes"
-        );
+        assert_eq!(HandshakeError::Status(403).to_string(), "server answered 403, not 101");
+        assert_eq!(HandshakeError::InvalidKey.to_string(), "Sec-WebSocket-Key is not base64 of 16 bytes");
     }
 
     proptest::proptest! {

@@ -58,26 +58,19 @@ impl<'b> UpgradeRequest<'b> {
     /// comma-separated token of every `Sec-WebSocket-Protocol` header. All are
     /// validated tokens; empty list elements are skipped.
     pub fn subprotocols(&self) -> Subprotocols<'b> {
-        Subprotocols {
-            headers: self.headers(),
-            current: &[],
-        }
+        Subprotocols { headers: self.headers(), current: &[] }
     }
 
     /// The value of the first header called `name` (ASCII case-insensitive),
     /// without surrounding whitespace.
     pub fn header(&self, name: &str) -> Option<&'b [u8]> {
-        self.headers()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
+        self.headers().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
     }
 
     /// Every header, in order, as `(name, value)`; the value without surrounding
     /// whitespace.
     pub fn headers(&self) -> HeaderIter<'b> {
-        HeaderIter {
-            rest: self.header_lines,
-        }
+        HeaderIter { rest: self.header_lines }
     }
 }
 
@@ -197,18 +190,13 @@ impl<'b> Iterator for Subprotocols<'b> {
 /// [`InvalidSubprotocol`](HandshakeError::InvalidSubprotocol); checked in that
 /// order. Answer any of them with [`write_reject`] and
 /// [`HandshakeError::http_status`].
-pub fn parse_request(
-    buf: &[u8],
-    max_head_len: usize,
-) -> Result<Option<UpgradeRequest<'_>>, HandshakeError> {
+pub fn parse_request(buf: &[u8], max_head_len: usize) -> Result<Option<UpgradeRequest<'_>>, HandshakeError> {
     let window = &buf[..buf.len().min(max_head_len)];
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut req = httparse::Request::new(&mut headers);
     let head_len = match req.parse(window) {
         Ok(httparse::Status::Complete(n)) => n,
-        Ok(httparse::Status::Partial) if window.len() >= max_head_len => {
-            return Err(HandshakeError::HeadTooLarge)
-        }
+        Ok(httparse::Status::Partial) if window.len() >= max_head_len => return Err(HandshakeError::HeadTooLarge),
         Ok(httparse::Status::Partial) => return Ok(None),
         Err(httparse::Error::TooManyHeaders) => return Err(HandshakeError::TooManyHeaders),
         Err(_) => return Err(HandshakeError::MalformedHead),
@@ -292,14 +280,7 @@ pub fn parse_request(
     }
 
     let head = &buf[..head_len];
-    Ok(Some(UpgradeRequest {
-        head,
-        header_lines: &head[header_lines_start(head)..],
-        path,
-        host,
-        origin,
-        key,
-    }))
+    Ok(Some(UpgradeRequest { head, header_lines: &head[header_lines_start(head)..], path, host, origin, key }))
 }
 
 /// Offset of the first header line: after any empty lines (which httparse skips
@@ -322,9 +303,7 @@ fn header_lines_start(head: &[u8]) -> usize {
 /// `host[:port]`: printable ASCII, no whitespace, no characters that end an
 /// authority (`/ ? # @`) or backslash.
 fn is_valid_host_header(h: &[u8]) -> bool {
-    !h.is_empty()
-        && h.iter()
-            .all(|&b| b.is_ascii_graphic() && !matches!(b, b'/' | b'?' | b'#' | b'@' | b'\\'))
+    !h.is_empty() && h.iter().all(|&b| b.is_ascii_graphic() && !matches!(b, b'/' | b'?' | b'#' | b'@' | b'\\'))
 }
 
 fn ascii_str(b: &[u8]) -> Result<&str, HandshakeError> {
@@ -385,13 +364,8 @@ pub fn write_accept(
 }
 
 /// Headers a refusal carries itself; an extra header may not repeat them.
-const REJECT_RESERVED: &[&str] = &[
-    "Connection",
-    "Content-Length",
-    "Transfer-Encoding",
-    "Sec-WebSocket-Version",
-    "Allow",
-];
+const REJECT_RESERVED: &[&str] =
+    &["Connection", "Content-Length", "Transfer-Encoding", "Sec-WebSocket-Version", "Allow"];
 
 /// Write a refusal: `HTTP/1.1 <status> <reason>` with `Connection: close` and
 /// `Content-Length: 0`, then `extra_headers` in order; close the connection after
@@ -421,11 +395,7 @@ const REJECT_RESERVED: &[&str] = &[
 /// [`InvalidHeaderValue`](HandshakeError::InvalidHeaderValue),
 /// [`ReservedHeader`](HandshakeError::ReservedHeader),
 /// [`BufferTooSmall`](HandshakeError::BufferTooSmall).
-pub fn write_reject(
-    out: &mut [u8],
-    status: u16,
-    extra_headers: &[(&str, &str)],
-) -> Result<usize, HandshakeError> {
+pub fn write_reject(out: &mut [u8], status: u16, extra_headers: &[(&str, &str)]) -> Result<usize, HandshakeError> {
     if !(400..=599).contains(&status) {
         return Err(HandshakeError::InvalidStatus);
     }
@@ -533,9 +503,7 @@ mod tests {
     fn parse_leaves_trailing_frames() {
         let mut buf = [0u8; 1024];
         buf[..RFC_REQUEST.len()].copy_from_slice(RFC_REQUEST);
-        let frame = [
-            0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
-        ];
+        let frame = [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58];
         buf[RFC_REQUEST.len()..RFC_REQUEST.len() + frame.len()].copy_from_slice(&frame);
         let all = &buf[..RFC_REQUEST.len() + frame.len()];
         let req = parse_request(all, MAX).unwrap().unwrap();
@@ -556,14 +524,7 @@ mod tests {
         assert!(req.subprotocols().eq(["a", "b", "c"]));
         let mut buf = [0u8; 1024];
         let none = variant(&mut buf, "Sec-WebSocket-Protocol: chat, superchat\r\n", "");
-        assert_eq!(
-            parse_request(none, MAX)
-                .unwrap()
-                .unwrap()
-                .subprotocols()
-                .next(),
-            None
-        );
+        assert_eq!(parse_request(none, MAX).unwrap().unwrap().subprotocols().next(), None);
     }
 
     #[test]
@@ -608,15 +569,39 @@ mod tests {
             ("Sec-WebSocket-Version: 13\r\n", "Sec-WebSocket-Version: 8\r\n", UnsupportedVersion),
             ("Sec-WebSocket-Version: 13\r\n", "Sec-WebSocket-Version: 13, 8\r\n", UnsupportedVersion),
             ("Sec-WebSocket-Version: 13\r\n", "Sec-WebSocket-Version: 013\r\n", UnsupportedVersion),
-            ("Sec-WebSocket-Version: 13\r\n", "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Version: 13\r\n", UnsupportedVersion),
+            (
+                "Sec-WebSocket-Version: 13\r\n",
+                "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Version: 13\r\n",
+                UnsupportedVersion,
+            ),
             ("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", "", MissingKey),
-            ("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", DuplicateKey),
+            (
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n",
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n",
+                DuplicateKey,
+            ),
             ("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", "Sec-WebSocket-Key: \r\n", InvalidKey),
-            ("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25j\r\n", InvalidKey),
-            ("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZSE=\r\n", InvalidKey),
-            ("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", "Sec-WebSocket-Key: not base64 at all!!!!!!!\r\n", InvalidKey),
+            (
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n",
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25j\r\n",
+                InvalidKey,
+            ),
+            (
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n",
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZSE=\r\n",
+                InvalidKey,
+            ),
+            (
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n",
+                "Sec-WebSocket-Key: not base64 at all!!!!!!!\r\n",
+                InvalidKey,
+            ),
             ("Origin: http://example.com\r\n", "Origin: a\r\nOrigin: b\r\n", InvalidOrigin),
-            ("Sec-WebSocket-Protocol: chat, superchat\r\n", "Sec-WebSocket-Protocol: chat room\r\n", InvalidSubprotocol),
+            (
+                "Sec-WebSocket-Protocol: chat, superchat\r\n",
+                "Sec-WebSocket-Protocol: chat room\r\n",
+                InvalidSubprotocol,
+            ),
             ("Sec-WebSocket-Protocol: chat, superchat\r\n", "Sec-WebSocket-Protocol: \"chat\"\r\n", InvalidSubprotocol),
             ("Sec-WebSocket-Protocol: chat, superchat\r\n", "Bad Name: x\r\n", MalformedHead),
             ("Sec-WebSocket-Protocol: chat, superchat\r\n", "X: a\0b\r\n", MalformedHead),
@@ -634,10 +619,7 @@ mod tests {
         let req = b"GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
             Origin: http://\xff\xfe\r\n\r\n";
-        assert_eq!(
-            parse_request(req, MAX).map(|_| ()),
-            Err(HandshakeError::InvalidOrigin)
-        );
+        assert_eq!(parse_request(req, MAX).map(|_| ()), Err(HandshakeError::InvalidOrigin));
     }
 
     #[test]
@@ -656,11 +638,7 @@ mod tests {
     #[test]
     fn parse_incremental_every_prefix() {
         for len in 0..RFC_REQUEST.len() {
-            assert_eq!(
-                parse_request(&RFC_REQUEST[..len], MAX),
-                Ok(None),
-                "prefix {len}"
-            );
+            assert_eq!(parse_request(&RFC_REQUEST[..len], MAX), Ok(None), "prefix {len}");
         }
     }
 
@@ -668,10 +646,7 @@ mod tests {
     fn parse_head_size_limit() {
         let n = RFC_REQUEST.len();
         assert!(parse_request(RFC_REQUEST, n).unwrap().is_some());
-        assert_eq!(
-            parse_request(RFC_REQUEST, n - 1),
-            Err(HandshakeError::HeadTooLarge)
-        );
+        assert_eq!(parse_request(RFC_REQUEST, n - 1), Err(HandshakeError::HeadTooLarge));
         assert_eq!(parse_request(&RFC_REQUEST[..n - 2], n - 1), Ok(None));
         assert_eq!(parse_request(&[], 0), Err(HandshakeError::HeadTooLarge));
     }
@@ -686,10 +661,7 @@ mod tests {
         }
         let n = w.len();
         // Reported as soon as the 65th header is seen, before the head completes.
-        assert_eq!(
-            parse_request(&buf[..n], MAX).map(|_| ()),
-            Err(HandshakeError::TooManyHeaders)
-        );
+        assert_eq!(parse_request(&buf[..n], MAX).map(|_| ()), Err(HandshakeError::TooManyHeaders));
     }
 
     #[test]
@@ -704,13 +676,7 @@ mod tests {
                Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\
                Sec-WebSocket-Protocol: chat\r\n\r\n"[..]
         );
-        let n = write_accept(
-            &mut out,
-            "dGhlIHNhbXBsZSBub25jZQ==",
-            None,
-            &[("Server", "nexus")],
-        )
-        .unwrap();
+        let n = write_accept(&mut out, "dGhlIHNhbXBsZSBub25jZQ==", None, &[("Server", "nexus")]).unwrap();
         assert_eq!(
             &out[..n],
             &b"HTTP/1.1 101 Switching Protocols\r\n\
@@ -726,12 +692,7 @@ mod tests {
         use HandshakeError::*;
         let k = "dGhlIHNhbXBsZSBub25jZQ==";
         let mut out = [0xEEu8; 256];
-        type Case<'a> = (
-            &'a str,
-            Option<&'a str>,
-            &'a [(&'a str, &'a str)],
-            HandshakeError,
-        );
+        type Case<'a> = (&'a str, Option<&'a str>, &'a [(&'a str, &'a str)], HandshakeError);
         let cases: &[Case<'_>] = &[
             ("short", None, &[], InvalidKey),
             ("dGhlIHNhbXBsZSBub25jZQ==\r\n", None, &[], InvalidKey),
@@ -744,19 +705,12 @@ mod tests {
             (k, None, &[("Connection", "close")], ReservedHeader),
         ];
         for (key, proto, extra, want) in cases {
-            assert_eq!(
-                write_accept(&mut out, key, *proto, extra),
-                Err(*want),
-                "{key:?} {proto:?} {extra:?}"
-            );
+            assert_eq!(write_accept(&mut out, key, *proto, extra), Err(*want), "{key:?} {proto:?} {extra:?}");
             assert!(out.iter().all(|&b| b == 0xEE));
         }
         let full = write_accept(&mut out, k, Some("chat"), &[("X", "1")]).unwrap();
         for len in 0..full {
-            assert_eq!(
-                write_accept(&mut out[..len], k, Some("chat"), &[("X", "1")]),
-                Err(BufferTooSmall)
-            );
+            assert_eq!(write_accept(&mut out[..len], k, Some("chat"), &[("X", "1")]), Err(BufferTooSmall));
         }
     }
 
@@ -764,10 +718,7 @@ mod tests {
     fn emit_reject() {
         let mut out = [0u8; 256];
         let n = write_reject(&mut out, HandshakeError::MissingKey.http_status(), &[]).unwrap();
-        assert_eq!(
-            &out[..n],
-            &b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"[..]
-        );
+        assert_eq!(&out[..n], &b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"[..]);
         let n = write_reject(&mut out, 426, &[]).unwrap();
         assert_eq!(
             &out[..n],
@@ -800,30 +751,14 @@ mod tests {
         use HandshakeError::*;
         let mut out = [0u8; 256];
         for status in [0, 101, 200, 302, 399, 600, 999, u16::MAX] {
-            assert_eq!(
-                write_reject(&mut out, status, &[]),
-                Err(InvalidStatus),
-                "{status}"
-            );
+            assert_eq!(write_reject(&mut out, status, &[]), Err(InvalidStatus), "{status}");
         }
-        assert_eq!(
-            write_reject(&mut out, 400, &[("Content-Length", "5")]),
-            Err(ReservedHeader)
-        );
-        assert_eq!(
-            write_reject(&mut out, 400, &[("X", "\n")]),
-            Err(InvalidHeaderValue)
-        );
-        assert_eq!(
-            write_reject(&mut out, 400, &[("", "x")]),
-            Err(InvalidHeaderName)
-        );
+        assert_eq!(write_reject(&mut out, 400, &[("Content-Length", "5")]), Err(ReservedHeader));
+        assert_eq!(write_reject(&mut out, 400, &[("X", "\n")]), Err(InvalidHeaderValue));
+        assert_eq!(write_reject(&mut out, 400, &[("", "x")]), Err(InvalidHeaderName));
         let full = write_reject(&mut out, 426, &[("X", "1")]).unwrap();
         for len in 0..full {
-            assert_eq!(
-                write_reject(&mut out[..len], 426, &[("X", "1")]),
-                Err(BufferTooSmall)
-            );
+            assert_eq!(write_reject(&mut out[..len], 426, &[("X", "1")]), Err(BufferTooSmall));
         }
     }
 
