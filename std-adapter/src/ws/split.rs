@@ -1,6 +1,7 @@
 //! The two halves of a split [`WsStream`](super::WsStream), and owned messages for
 //! the futures `Stream`/`Sink` adapters.
 
+use std::pin::Pin;
 use std::sync::Arc;
 
 use futures_core::Stream;
@@ -12,6 +13,12 @@ use tokio::sync::Mutex;
 use super::WsError;
 use crate::connect::MaybeTlsStream;
 use crate::io::{ReadSide, Reply, Step, WriteSide};
+
+/// The `futures` [`Stream`] of [`WsReader::into_stream`].
+pub type MessageStream = Pin<Box<dyn Stream<Item = Result<OwnedMessage, WsError>> + Send>>;
+
+/// The `futures` [`Sink`] of [`WsWriter::into_sink`].
+pub type MessageSink = Pin<Box<dyn Sink<OwnedMessage, Error = WsError> + Send>>;
 
 struct Shared<S> {
     io: WriteHalf<S>,
@@ -110,11 +117,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsReader<S> {
 
     /// A `futures` [`Stream`] of owned messages (each one copied out of the read
     /// buffer). Ends after the close handshake or at EOF; an error is its last item.
-    pub fn into_stream(self) -> impl Stream<Item = Result<OwnedMessage, WsError>> + Send + 'static
+    ///
+    /// Boxed once (so it is `Unpin` and nameable); no allocation per item beyond the
+    /// owned copy.
+    pub fn into_stream(self) -> MessageStream
     where
         S: Send + 'static,
     {
-        futures_util::stream::unfold(Some(self), |state| async move {
+        Box::pin(futures_util::stream::unfold(Some(self), |state| async move {
             let mut reader = state?;
             let item = match reader.recv().await {
                 Ok(Some(message)) => Ok(OwnedMessage::from(message)),
@@ -123,7 +133,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsReader<S> {
             };
             let next = if item.is_ok() { Some(reader) } else { None };
             Some((item, next))
-        })
+        }))
     }
 }
 
@@ -211,14 +221,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsWriter<S> {
 
     /// A `futures` [`Sink`] of owned messages. Sending [`OwnedMessage::Close`] starts
     /// the close handshake; closing the sink itself sends nothing.
-    pub fn into_sink(self) -> impl Sink<OwnedMessage, Error = WsError> + Send + 'static
+    ///
+    /// Boxed once (so it is `Unpin` and nameable).
+    pub fn into_sink(self) -> MessageSink
     where
         S: Send + 'static,
     {
-        futures_util::sink::unfold(self, |writer, message: OwnedMessage| async move {
+        Box::pin(futures_util::sink::unfold(self, |writer, message: OwnedMessage| async move {
             writer.send(message.as_message()).await?;
             Ok::<_, WsError>(writer)
-        })
+        }))
     }
 }
 
