@@ -30,7 +30,9 @@ fn main() {
             Progress::Message => match reader.message() {
                 Some(Message::Text(t)) => println!("  text    {t}"),
                 Some(Message::Binary(b)) => println!("  binary  {} bytes, reassembled in place", b.len()),
-                Some(Message::Ping(p)) => println!("  ping    {:?} (answer with a pong of the same payload)", String::from_utf8_lossy(&p)),
+                Some(Message::Ping(p)) => {
+                    println!("  ping    {:?} (answer with a pong of the same payload)", String::from_utf8_lossy(&p))
+                }
                 Some(Message::Pong(p)) => println!("  pong    {:?}", String::from_utf8_lossy(&p)),
                 Some(Message::Close(c)) => {
                     println!("  close   {} {:?}", c.code(), c.reason());
