@@ -63,7 +63,7 @@ fn check_response(data: &[u8]) {
     match parse_response(data, &key, &offered, MAX_HEAD) {
         Ok(Some(resp)) => {
             assert!(resp.head_len <= data.len());
-            assert!(resp.subprotocol.map_or(true, |i| i < offered.len()));
+            assert!(resp.subprotocol.is_none_or(|i| i < offered.len()));
             let n = resp.head_len;
             assert_eq!(
                 parse_response(&data[..n], &key, &offered, MAX_HEAD),
