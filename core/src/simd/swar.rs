@@ -4,6 +4,17 @@
 //! payload bytes at once, whatever the target's endianness: the mask word is built
 //! from bytes in memory order and the payload is loaded in the same order.
 
+// `apply_mask` (and its aligned-word loop) is the dispatch target only where no
+// SIMD path is compiled in; on x86_64 and aarch64 only the SIMD tails and the tests
+// call into this file.
+#![cfg_attr(
+    any(
+        all(target_arch = "x86_64", target_feature = "sse2"),
+        all(target_arch = "aarch64", target_feature = "neon")
+    ),
+    allow(dead_code)
+)]
+
 /// The key repeated to fill a `u64`, in memory order.
 #[inline(always)]
 fn mask_word(key: [u8; 4]) -> u64 {
@@ -22,27 +33,9 @@ pub(crate) const fn rotate_key(key: [u8; 4], n: usize) -> [u8; 4] {
     ]
 }
 
-// The word loop is the dispatch target only where no SIMD path is compiled in; on
-// x86_64 and aarch64 only the tests call it.
-#[cfg_attr(
-    any(
-        all(target_arch = "x86_64", target_feature = "sse2"),
-        all(target_arch = "aarch64", target_feature = "neon")
-    ),
-    allow(dead_code)
-)]
 /// Below this length, aligning first costs more than it saves.
 const ALIGN_MIN_LEN: usize = 32;
 
-// The word loop is the dispatch target only where no SIMD path is compiled in; on
-// x86_64 and aarch64 only the tests call it.
-#[cfg_attr(
-    any(
-        all(target_arch = "x86_64", target_feature = "sse2"),
-        all(target_arch = "aarch64", target_feature = "neon")
-    ),
-    allow(dead_code)
-)]
 /// Mask `buf` in place; `key[0]` applies to `buf[0]` (the key is already rotated).
 ///
 /// Long buffers are masked one aligned `u64` at a time after an unaligned head of up
@@ -122,15 +115,6 @@ pub fn copy_masked(dst: &mut [u8], src: &[u8], key: [u8; 4]) {
     }
 }
 
-// The word loop is the dispatch target only where no SIMD path is compiled in; on
-// x86_64 and aarch64 only the tests call it.
-#[cfg_attr(
-    any(
-        all(target_arch = "x86_64", target_feature = "sse2"),
-        all(target_arch = "aarch64", target_feature = "neon")
-    ),
-    allow(dead_code)
-)]
 /// One byte at a time (the unaligned head of a long buffer).
 #[inline(always)]
 pub(crate) fn mask_bytes(buf: &mut [u8], key: [u8; 4]) {
