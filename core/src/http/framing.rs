@@ -78,10 +78,3 @@ fn parse_decimal(s: &[u8]) -> Result<usize, HttpError> {
     }
     Ok(n)
 }
-
-/// httparse reports a folded header line as an invalid header name; tell the two
-/// apart so the error says what happened.
-pub(super) fn has_obs_fold(head: &[u8]) -> bool {
-    head.windows(2)
-        .any(|w| w[0] == b'\n' && (w[1] == b' ' || w[1] == b'\t'))
-}

@@ -3,7 +3,7 @@
 use core::mem::MaybeUninit;
 
 use super::chunked::ChunkedDecoder;
-use super::framing::{has_obs_fold, FramingHeaders};
+use super::framing::FramingHeaders;
 use super::message::Response;
 use super::HttpError;
 use crate::buf::Storage;
@@ -344,7 +344,9 @@ impl<B: Storage, const H: usize> ResponseReader<B, H> {
     /// of [`advance`](Self::advance) on bytes committed before.
     pub fn eof(&mut self) -> Result<Progress, RestError> {
         // `step`, not `advance`: a read-to-close body that exactly fills the buffer
-        // is complete here, not too large.
+        // is complete here, not too large. A partial head is parsed in full once more
+        // so that a malformed one is reported as malformed, not as truncated.
+        self.head_scanned = 0;
         match self.step() {
             Ok(Progress::Complete) => return Ok(Progress::Complete),
             Ok(Progress::NeedMore) => {}
@@ -425,8 +427,10 @@ impl<B: Storage, const H: usize> ResponseReader<B, H> {
                 return Ok(false);
             }
             let bytes = self.buf.bytes();
-            if self.head_scanned != 0 {
-                // httparse isn't resumable: re-parse only when a new LF could end the head.
+            if self.head_scanned != 0 && avail < self.max_head {
+                // httparse isn't resumable: re-parse only when a new LF could end the
+                // head. (At the size limit, parse once more so a malformed head is
+                // reported as such, whatever the read sizes were.)
                 let new = &bytes[self.start + self.head_scanned..self.end];
                 if !new.contains(&b'\n') {
                     return self.head_partial(avail);
@@ -443,7 +447,7 @@ impl<B: Storage, const H: usize> ResponseReader<B, H> {
             let head_len = match parsed {
                 Ok(httparse::Status::Complete(n)) => n,
                 Ok(httparse::Status::Partial) => return self.head_partial(avail),
-                Err(httparse::Error::HeaderName) if has_obs_fold(data) => {
+                Err(httparse::Error::HeaderName) if is_obs_fold::<H>(data) => {
                     return Err(HttpError::ObsFold.into())
                 }
                 Err(e) => return Err(HttpError::from(e).into()),
@@ -634,6 +638,28 @@ impl<B: Storage, const H: usize> ResponseReader<B, H> {
     }
 }
 
+/// httparse reports a folded header line as an invalid header name; tell the two
+/// apart so the error says what happened. It is an obs-fold when the first line that
+/// starts with SP or HTAB is inside the head and nothing before it is malformed.
+#[cold]
+fn is_obs_fold<const H: usize>(data: &[u8]) -> bool {
+    let Some(p) = data
+        .windows(2)
+        .position(|w| w[0] == b'\n' && matches!(w[1], b' ' | b'\t'))
+    else {
+        return false;
+    };
+    let mut headers = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; H];
+    let mut resp = httparse::Response::new(&mut []);
+    let prefix = &data[..p + 1];
+    let parsed = httparse::ParserConfig::default().parse_response_with_uninit_headers(
+        &mut resp,
+        prefix,
+        &mut headers,
+    );
+    matches!(parsed, Ok(httparse::Status::Partial))
+}
+
 impl<B: Storage, const H: usize> core::fmt::Debug for ResponseReader<B, H> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("ResponseReader")
@@ -644,3 +670,6 @@ impl<B: Storage, const H: usize> core::fmt::Debug for ResponseReader<B, H> {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests;
