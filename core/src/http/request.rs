@@ -360,3 +360,6 @@ impl<B: Storage> fmt::Debug for RequestWriter<B> {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests;
