@@ -24,6 +24,8 @@ extern crate std;
 mod fmt;
 
 pub mod buf;
+pub mod http;
+pub mod rest;
 pub mod simd;
 pub mod url;
 pub mod ws;
