@@ -26,6 +26,8 @@ extern crate std;
 mod fmt;
 
 pub mod buf;
+pub mod http;
+pub mod rest;
 pub mod simd;
 #[cfg(feature = "tls")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]

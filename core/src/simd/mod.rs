@@ -54,7 +54,7 @@ const SIMD_MIN_LEN: usize = 16;
 pub fn apply_mask(buf: &mut [u8], key: [u8; 4], offset: usize) {
     let key = swar::rotate_key(key, offset);
     if buf.len() < SIMD_MIN_LEN {
-        swar::apply_mask(buf, key);
+        swar::apply_mask_short(buf, key);
     } else {
         apply_mask_dispatch(buf, key);
     }
@@ -82,7 +82,7 @@ pub fn copy_masked(dst: &mut [u8], src: &[u8], key: [u8; 4], offset: usize) {
     assert_eq!(dst.len(), src.len(), "copy_masked: destination and source lengths differ");
     let key = swar::rotate_key(key, offset);
     if src.len() < SIMD_MIN_LEN {
-        swar::copy_bytes(dst, src, key);
+        swar::copy_masked(dst, src, key);
     } else {
         copy_masked_dispatch(dst, src, key);
     }
@@ -140,8 +140,11 @@ mod tests {
 
     /// Every path this target can run, by name, taking an already-rotated key.
     fn paths() -> Vec<(&'static str, InPlace, Copying)> {
-        let mut v: Vec<(&'static str, InPlace, Copying)> =
-            std::vec![("swar", swar::apply_mask, swar::copy_masked), ("bytes", swar::mask_bytes, swar::copy_bytes),];
+        let mut v: Vec<(&'static str, InPlace, Copying)> = std::vec![
+            ("swar", swar::apply_mask, swar::copy_masked),
+            ("swar_short", swar::apply_mask_short, swar::copy_masked),
+            ("bytes", swar::mask_bytes, swar::copy_bytes),
+        ];
         #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
         v.push(("sse2", sse2::apply_mask, sse2::copy_masked));
         #[cfg(all(target_arch = "x86_64", target_feature = "sse2", any(feature = "std", target_feature = "avx2")))]

@@ -28,7 +28,7 @@ pub fn apply_mask(buf: &mut [u8], key: [u8; 4]) {
             vst1q_u8(p, veorq_u8(vld1q_u8(p), mask));
         }
     }
-    super::swar::apply_mask(chunks.into_remainder(), key);
+    super::swar::apply_mask_short(chunks.into_remainder(), key);
 }
 
 /// Copy `src` into `dst` masked; `key[0]` applies to `src[0]`; equal lengths.

@@ -18,7 +18,7 @@ pub fn apply_mask(buf: &mut [u8], key: [u8; 4]) {
         }
     }
     // Whole 16-byte chunks keep the key phase.
-    super::swar::apply_mask(chunks.into_remainder(), key);
+    super::swar::apply_mask_short(chunks.into_remainder(), key);
 }
 
 /// Copy `src` into `dst` masked; `key[0]` applies to `src[0]`; equal lengths.

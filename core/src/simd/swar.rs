@@ -4,6 +4,14 @@
 //! payload bytes at once, whatever the target's endianness: the mask word is built
 //! from bytes in memory order and the payload is loaded in the same order.
 
+// `apply_mask` (and its aligned-word loop) is the dispatch target only where no
+// SIMD path is compiled in; on x86_64 and aarch64 only the SIMD tails and the tests
+// call into this file.
+#![cfg_attr(
+    any(all(target_arch = "x86_64", target_feature = "sse2"), all(target_arch = "aarch64", target_feature = "neon")),
+    allow(dead_code)
+)]
+
 /// The key repeated to fill a `u64`, in memory order.
 #[inline(always)]
 fn mask_word(key: [u8; 4]) -> u64 {
@@ -17,15 +25,19 @@ pub(crate) const fn rotate_key(key: [u8; 4], n: usize) -> [u8; 4] {
     [key[n & 3], key[(n + 1) & 3], key[(n + 2) & 3], key[(n + 3) & 3]]
 }
 
+/// Below this length, aligning first costs more than it saves.
+const ALIGN_MIN_LEN: usize = 32;
+
 /// Mask `buf` in place; `key[0]` applies to `buf[0]` (the key is already rotated).
 ///
-/// Bytes before the first 8-aligned address are done one at a time, so that the
-/// word loop below runs on aligned words (cheaper on targets, such as Cortex-M,
-/// where unaligned 64-bit access is split or traps).
+/// Long buffers are masked one aligned `u64` at a time after an unaligned head of up
+/// to seven bytes (aligned words are cheaper on targets, such as Cortex-M, where
+/// unaligned 64-bit access is split or traps); short ones go straight to
+/// [`apply_mask_short`].
 #[inline]
 pub fn apply_mask(buf: &mut [u8], key: [u8; 4]) {
-    if buf.len() < 8 {
-        mask_bytes(buf, key);
+    if buf.len() < ALIGN_MIN_LEN {
+        apply_mask_short(buf, key);
         return;
     }
     // SAFETY: every bit pattern is a valid `u64` and a valid `[u8; 8]`, so viewing
@@ -39,7 +51,31 @@ pub fn apply_mask(buf: &mut [u8], key: [u8; 4]) {
         *w ^= mask;
     }
     // The middle is a whole number of 8-byte words, so the key phase is unchanged.
-    mask_bytes(tail, key);
+    apply_mask_short(tail, key);
+}
+
+/// Mask a short buffer (heads, tails, small frames): 8, then 4, then 1 byte at a
+/// time, with unaligned word accesses (`from_ne_bytes` on a copied array compiles
+/// to a plain load where the target allows it).
+#[inline(always)]
+pub fn apply_mask_short(buf: &mut [u8], key: [u8; 4]) {
+    let mask = mask_word(key);
+    let mut words = buf.chunks_exact_mut(8);
+    for c in &mut words {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        c.copy_from_slice(&(u64::from_ne_bytes(w) ^ mask).to_ne_bytes());
+    }
+    let rest = words.into_remainder();
+    let (four, last) = rest.split_at_mut(rest.len() & !3);
+    if !four.is_empty() {
+        let mut w = [0u8; 4];
+        w.copy_from_slice(four);
+        four.copy_from_slice(&(u32::from_ne_bytes(w) ^ u32::from_ne_bytes(key)).to_ne_bytes());
+    }
+    for (b, k) in last.iter_mut().zip(key) {
+        *b ^= k;
+    }
 }
 
 /// Copy `src` into `dst` masked; `key[0]` applies to `src[0]`. Lengths must match
@@ -49,7 +85,7 @@ pub fn copy_masked(dst: &mut [u8], src: &[u8], key: [u8; 4]) {
     debug_assert_eq!(dst.len(), src.len());
     let mask = mask_word(key);
     // Source and destination alignments differ in general, so use unaligned word
-    // accesses (`from_ne_bytes` on a copied array compiles to a plain load).
+    // accesses.
     let mut d = dst.chunks_exact_mut(8);
     let mut s = src.chunks_exact(8);
     for (d8, s8) in (&mut d).zip(&mut s) {
@@ -57,10 +93,21 @@ pub fn copy_masked(dst: &mut [u8], src: &[u8], key: [u8; 4]) {
         w.copy_from_slice(s8);
         d8.copy_from_slice(&(u64::from_ne_bytes(w) ^ mask).to_ne_bytes());
     }
-    copy_bytes(d.into_remainder(), s.remainder(), key);
+    let (d, s) = (d.into_remainder(), s.remainder());
+    let split = s.len().min(d.len()) & !3;
+    let (d4, d1) = d.split_at_mut(split);
+    let (s4, s1) = s.split_at(split);
+    if !d4.is_empty() {
+        let mut w = [0u8; 4];
+        w.copy_from_slice(s4);
+        d4.copy_from_slice(&(u32::from_ne_bytes(w) ^ u32::from_ne_bytes(key)).to_ne_bytes());
+    }
+    for ((d, s), k) in d1.iter_mut().zip(s1).zip(key) {
+        *d = *s ^ k;
+    }
 }
 
-/// One byte at a time (short heads and tails).
+/// One byte at a time (the unaligned head of a long buffer).
 #[inline(always)]
 pub(crate) fn mask_bytes(buf: &mut [u8], key: [u8; 4]) {
     for (i, b) in buf.iter_mut().enumerate() {
@@ -68,8 +115,8 @@ pub(crate) fn mask_bytes(buf: &mut [u8], key: [u8; 4]) {
     }
 }
 
-/// One byte at a time, copying.
-#[inline(always)]
+/// One byte at a time, copying (a second reference for the tests).
+#[cfg(test)]
 pub(crate) fn copy_bytes(dst: &mut [u8], src: &[u8], key: [u8; 4]) {
     for (i, (d, s)) in dst.iter_mut().zip(src).enumerate() {
         *d = *s ^ key[i & 3];

@@ -23,7 +23,7 @@ pub use close::CloseCode;
 pub use error::ProtocolError;
 pub use frame::{FrameHeader, OpCode, MAX_HEADER_LEN};
 pub use message::{CloseFrame, ControlPayload, Message, MAX_CONTROL_PAYLOAD};
-pub use reader::{FrameReader, Limits, Progress};
+pub use reader::{FrameReader, Limits, Progress, MIN_CAPACITY};
 pub use writer::{EncodeError, Fragments, FrameWriter, OutFrame};
 
 pub use crate::simd::apply_mask;

@@ -234,6 +234,11 @@ impl<B: Storage> FrameReader<B> {
         if self.closed {
             return if self.head < self.tail { Err(ProtocolError::FrameAfterClose) } else { Ok(Progress::NeedMore) };
         }
+        if self.msg.is_none() {
+            if let Some(done) = self.whole_data_frame() {
+                return done;
+            }
+        }
         loop {
             if let Some(asm) = self.msg {
                 if let Some(frame) = asm.frame {
@@ -288,6 +293,53 @@ impl<B: Storage> FrameReader<B> {
     /// Give the storage back.
     pub fn into_storage(self) -> B {
         self.storage
+    }
+
+    /// The hot path: an unfragmented Text or Binary frame of up to 64 KiB, already
+    /// whole in the buffer, with no message in progress. Handled without the
+    /// reassembly bookkeeping; anything else (or any doubt) returns `None` and takes
+    /// the general path, which makes the same decisions.
+    #[inline]
+    fn whole_data_frame(&mut self) -> Option<Result<Progress, ProtocolError>> {
+        let buf = self.storage.bytes_mut();
+        let input = &buf[self.head..self.tail];
+        let (&b0, &b1) = (input.first()?, input.get(1)?);
+        let kind = match b0 {
+            0x81 => DataKind::Text,
+            0x82 => DataKind::Binary,
+            _ => return None,
+        };
+        let masked = b1 & 0x80 != 0;
+        if masked != (self.role == Role::Server) {
+            return None;
+        }
+        let (len, mut at) = match b1 & 0x7f {
+            127 => return None,
+            126 => (u16::from_be_bytes([*input.get(2)?, *input.get(3)?]) as usize, 4),
+            short => (short as usize, 2),
+        };
+        let key = if masked {
+            let k = input.get(at..at + 4)?;
+            at += 4;
+            Some([k[0], k[1], k[2], k[3]])
+        } else {
+            None
+        };
+        if input.len() - at < len || len > self.limits.max_frame_size || len > self.limits.max_message_size {
+            return None;
+        }
+        let start = self.head + at;
+        let payload = &mut buf[start..start + len];
+        if let Some(key) = key {
+            apply_mask(payload, key, 0);
+        }
+        if kind == DataKind::Text && !is_utf8(payload) {
+            return Some(Err(ProtocolError::InvalidUtf8));
+        }
+        self.head = start + len;
+        self.pending = Pending::Data { kind, start, len };
+        self.reset_if_drained();
+        Some(Ok(Progress::Message))
     }
 
     fn need_more(&mut self) -> Progress {
@@ -428,7 +480,7 @@ impl<B: Storage> FrameReader<B> {
             let unchecked = &buf[asm.start + asm.utf8_valid..asm.start + asm.len];
             if complete && asm.utf8_valid == 0 {
                 // The whole message at once: the fastest check suffices.
-                if simdutf8::basic::from_utf8(unchecked).is_err() {
+                if !is_utf8(unchecked) {
                     return Err(ProtocolError::InvalidUtf8);
                 }
                 asm.utf8_valid = asm.len;
@@ -459,6 +511,13 @@ impl<B: Storage> FrameReader<B> {
         self.reset_if_drained();
         Ok(true)
     }
+}
+
+/// Whether `bytes` is UTF-8. Short ASCII (most JSON market data) is settled with a
+/// word-wise check, cheaper than setting up the SIMD validator.
+#[inline]
+fn is_utf8(bytes: &[u8]) -> bool {
+    (bytes.len() < 64 && bytes.is_ascii()) || simdutf8::basic::from_utf8(bytes).is_ok()
 }
 
 /// Validate a Close payload (RFC 6455 section 5.5.1): empty, or a sendable code and a

@@ -644,8 +644,15 @@ mod tests {
         ];
         for (from, to, want) in cases {
             let buf = variant(from, to);
-            let got = parse(head(&buf), &["chat", "superchat"]);
+            let full = head(&buf);
+            let got = parse(full, &["chat", "superchat"]);
             assert_eq!(got, Err(*want), "{to:?}");
+            // Fed incrementally: incomplete until the error can be seen, then that
+            // same error (syntax errors show up before the head is complete).
+            for len in 0..full.len() {
+                let got = parse(&full[..len], &["chat", "superchat"]);
+                assert!(got == Ok(None) || got == Err(*want), "{to:?} prefix {len}: {got:?}");
+            }
         }
         // Subprotocol answered although none was offered.
         assert_eq!(parse(RFC_RESPONSE, &[]), Err(UnsolicitedSubprotocol));

@@ -535,6 +535,9 @@ mod tests {
             connection: keep-alive, UPGRADE\n\
             sec-websocket-key:   dGhlIHNhbXBsZSBub25jZQ==  \n\
             sec-websocket-version: 13\n\n";
+        for len in 0..req.len() {
+            assert_eq!(parse_request(&req[..len], MAX), Ok(None), "prefix {len}");
+        }
         let r = parse_request(req, MAX).unwrap().unwrap();
         assert_eq!(r.head_len(), req.len());
         assert_eq!(r.path(), "/a?b=c");
@@ -611,6 +614,12 @@ mod tests {
             let mut buf = [0u8; 1024];
             let req = variant(&mut buf, from, to);
             assert_eq!(parse_request(req, MAX).map(|_| ()), Err(*want), "{to:?}");
+            // Fed incrementally: incomplete until the error can be seen, then that
+            // same error (syntax errors show up before the head is complete).
+            for len in 0..req.len() {
+                let got = parse_request(&req[..len], MAX).map(|r| r.map(|_| ()));
+                assert!(got == Ok(None) || got == Err(*want), "{to:?} prefix {len}: {got:?}");
+            }
         }
     }
 

@@ -1,0 +1,473 @@
+//! [`RequestBuilder`]: the typestate builder of one request.
+
+use core::fmt;
+use core::marker::PhantomData;
+
+use super::request::{Method, Request, RequestWriter, LEN_DIGITS};
+use super::validate::{
+    check_header, check_query_encoded, check_query_raw, check_target, is_unreserved, itoa, Fault, HEX,
+};
+#[allow(unused_imports)] // doc links
+use super::HttpError;
+use crate::buf::Storage;
+use crate::rest::RestError;
+
+/// Builder state: query parameters may still be added (then headers, then a body).
+#[derive(Debug)]
+pub struct Query;
+/// Builder state: headers may be added (then a body).
+#[derive(Debug)]
+pub struct Headers;
+/// Builder state: the body is written; only [`finish`](RequestBuilder::finish) is left.
+#[derive(Debug)]
+pub struct Body;
+
+/// A request being written; states [`Query`] → [`Headers`] → [`Body`].
+///
+/// Every step takes and returns the builder by value and never fails on the spot:
+/// the first error is recorded and returned by [`finish`](Self::finish), and nothing
+/// is sent unless `finish` succeeded.
+#[must_use = "a request is only usable after finish()"]
+pub struct RequestBuilder<'w, B: Storage, S = Query> {
+    w: &'w mut RequestWriter<B>,
+    start: usize,
+    /// Write position; keeps counting past the end of full storage so that
+    /// `RequestTooLarge` reports the size really needed.
+    pos: usize,
+    fault: Option<Fault>,
+    method: Method,
+    /// Where the query string starts (after `?`), once there is one.
+    query_start: usize,
+    has_query: bool,
+    /// The request line and the fixed headers are written.
+    target_done: bool,
+    /// The body (and so the end of the head) is written.
+    body_done: bool,
+    _state: PhantomData<S>,
+}
+
+impl<'w, B: Storage> RequestBuilder<'w, B, Query> {
+    /// Write the method and the path; the writer's generation is already bumped.
+    pub(super) fn start(w: &'w mut RequestWriter<B>, method: Method, path: &str) -> Self {
+        let start = w.prefix_len;
+        let mut b = RequestBuilder {
+            w,
+            start,
+            pos: start,
+            fault: None,
+            method,
+            query_start: 0,
+            has_query: false,
+            target_done: false,
+            body_done: false,
+            _state: PhantomData,
+        };
+        let path = path.as_bytes();
+        if let Err(e) = check_target(path) {
+            b.fault(e);
+        }
+        b.put(method.as_str().as_bytes());
+        b.put(b" ");
+        let base_len = b.w.base_len;
+        b.copy_within(0..base_len);
+        let slash = match path.first() {
+            Some(b'/') => false,
+            Some(b'?') | None => base_len == 0,
+            Some(_) => true,
+        };
+        if slash {
+            b.put(b"/");
+        }
+        b.put(path);
+        if let Some(q) = path.iter().position(|&c| c == b'?') {
+            // A path ending in '?' opens the query without a parameter yet.
+            b.has_query = q + 1 < path.len();
+            b.query_start = b.pos - path.len() + q + 1;
+        } else {
+            b.query_start = b.pos + 1;
+        }
+        b
+    }
+}
+
+impl<'w, B: Storage, S> RequestBuilder<'w, B, S> {
+    #[inline]
+    fn fault(&mut self, f: Fault) {
+        if self.fault.is_none() {
+            self.fault = Some(f);
+        }
+    }
+
+    /// Append bytes, or count them once the storage is full.
+    #[inline]
+    fn put(&mut self, src: &[u8]) {
+        let end = self.pos + src.len();
+        if self.fault.is_none() && self.w.reserve(end) {
+            self.w.buf.bytes_mut()[self.pos..end].copy_from_slice(src);
+        } else {
+            self.fault(Fault::TooLarge);
+        }
+        self.pos = end;
+    }
+
+    /// Append a copy of `buf[range]` (the prefix kept at the front of the storage).
+    #[inline]
+    fn copy_within(&mut self, range: core::ops::Range<usize>) {
+        let end = self.pos + range.len();
+        if self.fault.is_none() && self.w.reserve(end) {
+            self.w.buf.bytes_mut().copy_within(range, self.pos);
+        } else {
+            self.fault(Fault::TooLarge);
+        }
+        self.pos = end;
+    }
+
+    fn cast<T>(self) -> RequestBuilder<'w, B, T> {
+        RequestBuilder {
+            w: self.w,
+            start: self.start,
+            pos: self.pos,
+            fault: self.fault,
+            method: self.method,
+            query_start: self.query_start,
+            has_query: self.has_query,
+            target_done: self.target_done,
+            body_done: self.body_done,
+            _state: PhantomData,
+        }
+    }
+
+    /// End the request target: protocol version, Host and default headers.
+    #[inline]
+    fn end_target(&mut self) {
+        if !self.target_done {
+            self.target_done = true;
+            let (from, to) = (self.w.base_len, self.w.prefix_len);
+            self.copy_within(from..to);
+        }
+    }
+
+    fn push_query(&mut self, key: &[u8], value: &[u8], encode: bool) {
+        let check = if encode { check_query_encoded } else { check_query_raw };
+        if let Err(e) = check(key).and_then(|_| check(value)) {
+            self.fault(e);
+            return;
+        }
+        let sep: &[u8] = if self.has_query {
+            b"&"
+        } else if self.pos == self.query_start {
+            b""
+        } else {
+            b"?"
+        };
+        self.put(sep);
+        self.has_query = true;
+        if encode {
+            self.put_encoded(key);
+            self.put(b"=");
+            self.put_encoded(value);
+        } else {
+            self.put(key);
+            self.put(b"=");
+            self.put(value);
+        }
+    }
+
+    /// Percent-encode everything but RFC 3986 unreserved characters.
+    fn put_encoded(&mut self, src: &[u8]) {
+        let escapes = src.iter().filter(|&&b| !is_unreserved(b)).count();
+        if escapes == 0 {
+            return self.put(src);
+        }
+        let end = self.pos + src.len() + 2 * escapes;
+        if self.fault.is_none() && self.w.reserve(end) {
+            let out = &mut self.w.buf.bytes_mut()[self.pos..end];
+            let mut i = 0;
+            for &b in src {
+                if is_unreserved(b) {
+                    out[i] = b;
+                    i += 1;
+                } else {
+                    out[i..i + 3].copy_from_slice(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
+                    i += 3;
+                }
+            }
+        } else {
+            self.fault(Fault::TooLarge);
+        }
+        self.pos = end;
+    }
+
+    fn push_header(&mut self, name: &str, value: &str) {
+        self.end_target();
+        if let Err(e) = check_header(name.as_bytes(), value.as_bytes()) {
+            self.fault(e);
+            return;
+        }
+        self.put(name.as_bytes());
+        self.put(b": ");
+        self.put(value.as_bytes());
+        self.put(b"\r\n");
+    }
+
+    fn push_body(&mut self, body: &[u8]) {
+        self.end_target();
+        self.body_done = true;
+        let mut digits = [0u8; 20];
+        self.put(b"Content-Length: ");
+        self.put(itoa(body.len(), &mut digits));
+        self.put(b"\r\n\r\n");
+        self.put(body);
+    }
+
+    /// Writes the body in place: reserves room for the length, lets `fill` write the
+    /// body, then writes the length and moves the body down over the unused digits.
+    fn push_body_in_place(&mut self, fill: impl FnOnce(&mut Self) -> Option<usize>) {
+        self.end_target();
+        self.body_done = true;
+        self.put(b"Content-Length: ");
+        let len_at = self.pos;
+        self.pos += LEN_DIGITS + 4;
+        let body_at = self.pos;
+        let Some(n) = fill(self) else {
+            self.fault(Fault::BodyWrite);
+            return;
+        };
+        let body_end = body_at + n;
+        if self.fault.is_some() {
+            self.pos = body_end;
+            return;
+        }
+        let mut digits = [0u8; 20];
+        let d = itoa(n, &mut digits);
+        let bytes = self.w.buf.bytes_mut();
+        bytes[len_at..len_at + d.len()].copy_from_slice(d);
+        bytes[len_at + d.len()..len_at + d.len() + 4].copy_from_slice(b"\r\n\r\n");
+        let new_body_at = len_at + d.len() + 4;
+        bytes.copy_within(body_at..body_end, new_body_at);
+        self.pos = new_body_at + n;
+    }
+
+    fn finish_inner(mut self) -> Result<Request, RestError> {
+        if !self.body_done {
+            self.end_target();
+            if self.method.sends_empty_length() {
+                self.put(b"Content-Length: 0\r\n");
+            }
+            self.put(b"\r\n");
+        }
+        match self.fault {
+            None => Ok(Request {
+                writer: self.w.id,
+                generation: self.w.generation,
+                start: self.start,
+                len: self.pos - self.start,
+                method: self.method,
+            }),
+            Some(Fault::TooLarge) => Err(self.w.too_large(self.pos)),
+            Some(Fault::Crlf) => Err(RestError::CrlfInjection),
+            Some(Fault::Url(why)) => Err(RestError::InvalidUrl(why)),
+            Some(Fault::Http(e)) => Err(RestError::Http(e)),
+            Some(Fault::BodyWrite) => Err(RestError::BodyWrite),
+        }
+    }
+}
+
+impl<'w, B: Storage> RequestBuilder<'w, B, Query> {
+    /// Add a query parameter, both parts percent-encoded (RFC 3986: everything but
+    /// `A-Z a-z 0-9 - . _ ~`).
+    ///
+    /// Errors (reported by `finish`): [`RestError::CrlfInjection`] if either part
+    /// holds CR, LF or NUL.
+    pub fn query(mut self, key: &str, value: &str) -> Self {
+        self.push_query(key.as_bytes(), value.as_bytes(), true);
+        self
+    }
+
+    /// Add a query parameter written as given (already encoded by the caller).
+    ///
+    /// Errors (reported by `finish`): [`RestError::CrlfInjection`] for CR, LF or NUL;
+    /// [`RestError::InvalidUrl`] for spaces, `#`, other control bytes or non-ASCII.
+    pub fn query_raw(mut self, key: &str, value: &str) -> Self {
+        self.push_query(key.as_bytes(), value.as_bytes(), false);
+        self
+    }
+
+    /// The query string written so far (without the leading `?`), as it will be
+    /// sent: what an exchange signs. Sign it, then add the signature with
+    /// [`query`](Self::query). Empty if the storage overflowed.
+    pub fn query_string(&self) -> &[u8] {
+        if self.pos <= self.query_start || self.fault.is_some() {
+            return b"";
+        }
+        &self.w.buf.bytes()[self.query_start..self.pos]
+    }
+
+    /// Add a header (ends the query).
+    ///
+    /// Errors (reported by `finish`): [`RestError::CrlfInjection`] for CR, LF or NUL;
+    /// [`HttpError::InvalidHeaderName`], [`HttpError::InvalidHeaderValue`],
+    /// [`HttpError::ReservedHeader`].
+    pub fn header(mut self, name: &str, value: &str) -> RequestBuilder<'w, B, Headers> {
+        self.push_header(name, value);
+        self.cast()
+    }
+
+    /// Set the body; `Content-Length` is written for it.
+    pub fn body(mut self, body: &[u8]) -> RequestBuilder<'w, B, Body> {
+        self.push_body(body);
+        self.cast()
+    }
+
+    /// Write the body in place through [`core::fmt::Write`] (JSON, form data):
+    /// no intermediate copy; `Content-Length` is filled in afterwards.
+    ///
+    /// Errors (reported by `finish`): [`RestError::BodyWrite`] if `f` returns an
+    /// error other than running out of room, [`RestError::RequestTooLarge`] if it
+    /// ran out of room.
+    pub fn body_writer<F>(self, f: F) -> RequestBuilder<'w, B, Body>
+    where
+        F: FnOnce(&mut BodyWriter<'_, B>) -> fmt::Result,
+    {
+        self.cast::<Headers>().body_writer(f)
+    }
+
+    /// Write the body in place into a slice of `max_len` bytes; `f` returns how many
+    /// it wrote. `Content-Length` is filled in afterwards.
+    ///
+    /// Errors (reported by `finish`): [`RestError::RequestTooLarge`] if `max_len`
+    /// bytes don't fit, [`RestError::BodyWrite`] if `f` returns more than `max_len`.
+    pub fn body_with<F>(self, max_len: usize, f: F) -> RequestBuilder<'w, B, Body>
+    where
+        F: FnOnce(&mut [u8]) -> usize,
+    {
+        self.cast::<Headers>().body_with(max_len, f)
+    }
+
+    /// Finish the request.
+    ///
+    /// # Errors
+    /// The first error met while building it (see each step).
+    pub fn finish(self) -> Result<Request, RestError> {
+        self.finish_inner()
+    }
+}
+
+impl<'w, B: Storage> RequestBuilder<'w, B, Headers> {
+    /// Add a header. See [`RequestBuilder::header`] in state [`Query`].
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.push_header(name, value);
+        self
+    }
+
+    /// Set the body; `Content-Length` is written for it.
+    pub fn body(mut self, body: &[u8]) -> RequestBuilder<'w, B, Body> {
+        self.push_body(body);
+        self.cast()
+    }
+
+    /// Write the body in place through [`core::fmt::Write`]. See the [`Query`]-state
+    /// method of the same name.
+    pub fn body_writer<F>(mut self, f: F) -> RequestBuilder<'w, B, Body>
+    where
+        F: FnOnce(&mut BodyWriter<'_, B>) -> fmt::Result,
+    {
+        self.push_body_in_place(|b| {
+            let at = b.pos;
+            let mut bw = BodyWriter { w: &mut *b.w, at, pos: at, overflow: b.fault.is_some() };
+            let r = f(&mut bw);
+            let (pos, overflow) = (bw.pos, bw.overflow);
+            if overflow {
+                b.fault(Fault::TooLarge);
+            } else if r.is_err() {
+                return None;
+            }
+            Some(pos - at)
+        });
+        self.cast()
+    }
+
+    /// Write the body in place into a slice of `max_len` bytes. See the
+    /// [`Query`]-state method of the same name.
+    pub fn body_with<F>(mut self, max_len: usize, f: F) -> RequestBuilder<'w, B, Body>
+    where
+        F: FnOnce(&mut [u8]) -> usize,
+    {
+        self.push_body_in_place(|b| {
+            let end = b.pos + max_len;
+            if b.fault.is_some() || !b.w.reserve(end) {
+                b.fault(Fault::TooLarge);
+                return Some(max_len);
+            }
+            let n = f(&mut b.w.buf.bytes_mut()[b.pos..end]);
+            (n <= max_len).then_some(n)
+        });
+        self.cast()
+    }
+
+    /// Finish the request.
+    ///
+    /// # Errors
+    /// The first error met while building it (see each step).
+    pub fn finish(self) -> Result<Request, RestError> {
+        self.finish_inner()
+    }
+}
+
+impl<B: Storage> RequestBuilder<'_, B, Body> {
+    /// Finish the request.
+    ///
+    /// # Errors
+    /// The first error met while building it (see each step).
+    pub fn finish(self) -> Result<Request, RestError> {
+        self.finish_inner()
+    }
+}
+
+/// Writes a request body in place; see [`RequestBuilder::body_writer`].
+///
+/// Implements [`core::fmt::Write`]; [`write_bytes`](Self::write_bytes) takes raw
+/// bytes. Running out of room makes writes fail with `fmt::Error` and the request
+/// [`RestError::RequestTooLarge`].
+pub struct BodyWriter<'a, B: Storage> {
+    w: &'a mut RequestWriter<B>,
+    at: usize,
+    pos: usize,
+    overflow: bool,
+}
+
+impl<B: Storage> BodyWriter<'_, B> {
+    /// Append raw bytes to the body.
+    ///
+    /// # Errors
+    /// `fmt::Error` when the storage is full (the request then fails with
+    /// [`RestError::RequestTooLarge`]).
+    #[inline]
+    pub fn write_bytes(&mut self, src: &[u8]) -> fmt::Result {
+        let end = self.pos + src.len();
+        if !self.overflow && self.w.reserve(end) {
+            self.w.buf.bytes_mut()[self.pos..end].copy_from_slice(src);
+            self.pos = end;
+            Ok(())
+        } else {
+            self.overflow = true;
+            self.pos = end;
+            Err(fmt::Error)
+        }
+    }
+
+    /// The body written so far (e.g. to sign it).
+    pub fn written(&self) -> &[u8] {
+        if self.overflow {
+            return b"";
+        }
+        &self.w.buf.bytes()[self.at..self.pos]
+    }
+}
+
+impl<B: Storage> fmt::Write for BodyWriter<'_, B> {
+    #[inline]
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.write_bytes(s.as_bytes())
+    }
+}

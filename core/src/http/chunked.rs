@@ -1,0 +1,398 @@
+//! In-place decoder for `Transfer-Encoding: chunked` (RFC 9112 section 7.1).
+//!
+//! The decoder works on one buffer holding the decoded body followed by the encoded
+//! bytes not yet consumed. Each chunk's payload is moved down over the chunk framing
+//! already consumed, so the body ends up contiguous at the front of the buffer
+//! without a second buffer and without allocating. Chunk extensions are accepted
+//! (checked for control bytes, then ignored); trailer fields are checked and
+//! discarded.
+
+use super::HttpError;
+use crate::rest::RestError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+enum State {
+    /// Expecting a chunk-size line.
+    Size,
+    /// Inside a chunk's payload, this many bytes to go.
+    Data(usize),
+    /// Expecting the CRLF that closes a chunk's payload.
+    DataEnd,
+    /// After the last chunk: trailer fields, up to an empty line.
+    Trailers,
+    /// The empty line after the trailers was consumed.
+    Done,
+}
+
+/// Incremental, in-place chunked-body decoder.
+///
+/// Feed it with [`decode_in_place`](Self::decode_in_place) as bytes arrive. It keeps
+/// only a few words of state, so input may be split anywhere, down to one byte per
+/// call.
+///
+/// ```
+/// use nexus_net::http::ChunkedDecoder;
+///
+/// let mut buf = *b"5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nX-Trailer: 1\r\n\r\nNEXT";
+/// let mut dec = ChunkedDecoder::new(1024, 1 << 20);
+/// let (mut out, mut raw) = (0, 0);
+/// assert!(dec.decode_in_place(&mut buf, &mut out, &mut raw).unwrap());
+/// assert_eq!(&buf[..out], b"hello world");
+/// assert_eq!(&buf[raw..], b"NEXT"); // bytes after the body are left alone
+/// ```
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct ChunkedDecoder {
+    state: State,
+    /// Decoded body bytes so far (counted against `max_body`).
+    total: usize,
+    /// Trailer-section bytes so far (counted against `max_line`).
+    trailer_bytes: usize,
+    max_line: usize,
+    max_body: usize,
+}
+
+impl ChunkedDecoder {
+    /// A decoder that accepts chunk-size lines and a trailer section of up to
+    /// `max_line` bytes each, and a decoded body of up to `max_body` bytes.
+    pub const fn new(max_line: usize, max_body: usize) -> Self {
+        Self { state: State::Size, total: 0, trailer_bytes: 0, max_line, max_body }
+    }
+
+    /// Forget all progress, keeping the limits.
+    pub fn reset(&mut self) {
+        *self = Self::new(self.max_line, self.max_body);
+    }
+
+    /// True once the last chunk and the trailer section have been consumed.
+    pub fn is_done(&self) -> bool {
+        self.state == State::Done
+    }
+
+    /// Decoded body bytes so far.
+    pub fn decoded(&self) -> usize {
+        self.total
+    }
+
+    /// A lower bound of the whole body size: bytes decoded plus the rest of the chunk
+    /// being read.
+    pub fn size_lower_bound(&self) -> usize {
+        match self.state {
+            State::Data(rest) => self.total.saturating_add(rest),
+            _ => self.total,
+        }
+    }
+
+    /// Decode as much of `buf[*raw..]` as possible.
+    ///
+    /// On entry `buf[..*out]` is the body decoded so far and `buf[*raw..]` the encoded
+    /// bytes not yet consumed (`*out <= *raw`). Payload bytes are moved to `*out`;
+    /// both indices advance. Returns `Ok(true)` when the body is complete (then
+    /// `buf[*raw..]` is whatever follows the body), `Ok(false)` when more input is
+    /// needed.
+    ///
+    /// # Errors
+    /// `RestError::Http` with [`HttpError::InvalidChunkSize`],
+    /// [`ChunkSizeOverflow`](HttpError::ChunkSizeOverflow),
+    /// [`InvalidChunkExtension`](HttpError::InvalidChunkExtension),
+    /// [`MissingChunkCrlf`](HttpError::MissingChunkCrlf),
+    /// [`ChunkLineTooLong`](HttpError::ChunkLineTooLong),
+    /// [`InvalidTrailer`](HttpError::InvalidTrailer) or
+    /// [`TrailersTooLarge`](HttpError::TrailersTooLarge);
+    /// `RestError::BodyTooLarge` as soon as a chunk size would take the body past
+    /// `max_body`.
+    pub fn decode_in_place(&mut self, buf: &mut [u8], out: &mut usize, raw: &mut usize) -> Result<bool, RestError> {
+        debug_assert!(*out <= *raw && *raw <= buf.len());
+        loop {
+            match self.state {
+                State::Size => {
+                    let avail = &buf[*raw..];
+                    let Some(nl) = find_line(avail, self.max_line) else {
+                        if avail.len() >= self.max_line {
+                            return Err(HttpError::ChunkLineTooLong.into());
+                        }
+                        return Ok(false);
+                    };
+                    let size = parse_size_line(&avail[..nl])?;
+                    *raw += nl + 1;
+                    if size == 0 {
+                        self.state = State::Trailers;
+                    } else {
+                        let want = self.total.saturating_add(size);
+                        if want > self.max_body {
+                            return Err(RestError::BodyTooLarge { size: want, max: self.max_body });
+                        }
+                        self.state = State::Data(size);
+                    }
+                }
+                State::Data(rest) => {
+                    let n = rest.min(buf.len() - *raw);
+                    if n == 0 {
+                        return Ok(false);
+                    }
+                    if *out != *raw {
+                        buf.copy_within(*raw..*raw + n, *out);
+                    }
+                    *out += n;
+                    *raw += n;
+                    self.total += n;
+                    if n < rest {
+                        self.state = State::Data(rest - n);
+                        return Ok(false);
+                    }
+                    self.state = State::DataEnd;
+                }
+                State::DataEnd => {
+                    let avail = &buf[*raw..];
+                    match avail {
+                        [] | [b'\r'] => return Ok(false),
+                        [b'\r', b'\n', ..] => {
+                            *raw += 2;
+                            self.state = State::Size;
+                        }
+                        _ => return Err(HttpError::MissingChunkCrlf.into()),
+                    }
+                }
+                State::Trailers => {
+                    let avail = &buf[*raw..];
+                    let room = self.max_line.saturating_sub(self.trailer_bytes);
+                    let Some(nl) = find_line(avail, room) else {
+                        if avail.len() >= room {
+                            return Err(HttpError::TrailersTooLarge.into());
+                        }
+                        return Ok(false);
+                    };
+                    let line = &avail[..nl];
+                    let Some((&b'\r', field)) = line.split_last() else {
+                        return Err(HttpError::InvalidTrailer.into());
+                    };
+                    *raw += nl + 1;
+                    if field.is_empty() {
+                        self.state = State::Done;
+                        return Ok(true);
+                    }
+                    check_trailer_field(field)?;
+                    self.trailer_bytes += nl + 1;
+                }
+                State::Done => return Ok(true),
+            }
+        }
+    }
+}
+
+/// Index of the first LF within the first `limit` bytes of `buf`.
+#[inline]
+fn find_line(buf: &[u8], limit: usize) -> Option<usize> {
+    let scan = &buf[..buf.len().min(limit)];
+    scan.iter().position(|&b| b == b'\n')
+}
+
+/// Parses `chunk-size [chunk-ext] CR` (the LF already stripped).
+fn parse_size_line(line: &[u8]) -> Result<usize, HttpError> {
+    let Some((&b'\r', line)) = line.split_last() else {
+        return Err(HttpError::InvalidChunkSize);
+    };
+    let mut size: usize = 0;
+    let mut digits = 0;
+    for &b in line {
+        let d = match b {
+            b'0'..=b'9' => b - b'0',
+            b'a'..=b'f' => b - b'a' + 10,
+            b'A'..=b'F' => b - b'A' + 10,
+            _ => break,
+        };
+        size = size.checked_mul(16).and_then(|s| s.checked_add(usize::from(d))).ok_or(HttpError::ChunkSizeOverflow)?;
+        digits += 1;
+    }
+    if digits == 0 {
+        return Err(HttpError::InvalidChunkSize);
+    }
+    let mut rest = &line[digits..];
+    while let [b' ' | b'\t', tail @ ..] = rest {
+        rest = tail;
+    }
+    match rest {
+        [] => Ok(size),
+        [b';', ext @ ..] => {
+            if ext.iter().any(|&b| is_ctl(b)) {
+                Err(HttpError::InvalidChunkExtension)
+            } else {
+                Ok(size)
+            }
+        }
+        _ => Err(HttpError::InvalidChunkSize),
+    }
+}
+
+/// A control byte other than HTAB.
+#[inline]
+fn is_ctl(b: u8) -> bool {
+    (b < 0x20 && b != b'\t') || b == 0x7f
+}
+
+/// `field-name ":" OWS field-value OWS`, no obs-fold.
+fn check_trailer_field(field: &[u8]) -> Result<(), HttpError> {
+    let colon = field.iter().position(|&b| b == b':').ok_or(HttpError::InvalidTrailer)?;
+    let (name, value) = (&field[..colon], &field[colon + 1..]);
+    if name.is_empty() || !name.iter().all(|&b| super::is_tchar(b)) {
+        return Err(HttpError::InvalidTrailer);
+    }
+    if value.iter().any(|&b| is_ctl(b)) {
+        return Err(HttpError::InvalidTrailer);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use crate::http::split_feed::check_all_splits;
+    use std::vec::Vec;
+
+    /// Feeds `pieces` one after another into a growing buffer, like a reader would,
+    /// and returns the decoded body, the bytes left after it, or the error.
+    fn decode(pieces: &[&[u8]]) -> Result<(Vec<u8>, Vec<u8>), HttpErrorOrSize> {
+        let mut dec = ChunkedDecoder::new(64, 1000);
+        let mut buf = Vec::new();
+        let (mut out, mut raw) = (0, 0);
+        let mut done = false;
+        for p in pieces {
+            buf.extend_from_slice(p);
+            if !done {
+                done = dec.decode_in_place(&mut buf, &mut out, &mut raw).map_err(classify)?;
+            }
+        }
+        if !done {
+            return Err(HttpErrorOrSize::Incomplete);
+        }
+        Ok((buf[..out].to_vec(), buf[raw..].to_vec()))
+    }
+
+    #[derive(Debug, PartialEq)]
+    enum HttpErrorOrSize {
+        Http(HttpError),
+        TooLarge(usize),
+        Incomplete,
+    }
+
+    fn classify(e: RestError) -> HttpErrorOrSize {
+        match e {
+            RestError::Http(h) => HttpErrorOrSize::Http(h),
+            RestError::BodyTooLarge { size, .. } => HttpErrorOrSize::TooLarge(size),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    fn ok(input: &[u8], body: &[u8], rest: &[u8]) {
+        check_all_splits(input, decode);
+        assert_eq!(decode(&[input]), Ok((body.to_vec(), rest.to_vec())));
+    }
+
+    fn err(input: &[u8], e: HttpErrorOrSize) {
+        check_all_splits(input, decode);
+        assert_eq!(decode(&[input]), Err(e));
+    }
+
+    #[test]
+    fn simple_chunks() {
+        ok(b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n", b"hello world", b"");
+    }
+
+    #[test]
+    fn empty_body() {
+        ok(b"0\r\n\r\n", b"", b"");
+    }
+
+    #[test]
+    fn leaves_following_bytes() {
+        ok(b"3\r\nabc\r\n0\r\n\r\nHTTP/1.1 200 OK\r\n", b"abc", b"HTTP/1.1 200 OK\r\n");
+    }
+
+    #[test]
+    fn hex_sizes_mixed_case_and_leading_zeros() {
+        let mut input = Vec::new();
+        input.extend_from_slice(b"0000A\r\n0123456789\r\n1a\r\n");
+        input.extend_from_slice(&[b'z'; 26]);
+        input.extend_from_slice(b"\r\n0\r\n\r\n");
+        let mut body = b"0123456789".to_vec();
+        body.extend_from_slice(&[b'z'; 26]);
+        ok(&input, &body, b"");
+    }
+
+    #[test]
+    fn extensions_and_trailers_accepted() {
+        ok(
+            b"4;name=value;q=\"quoted str\"\r\nwiki\r\n5 ;x\r\npedia\r\n0;last\r\nExpires: never\r\nX-Sum:\tabc\r\n\r\n",
+            b"wikipedia",
+            b"",
+        );
+    }
+
+    #[test]
+    fn missing_crlf_after_data() {
+        err(b"3\r\nabcX\r\n0\r\n\r\n", HttpErrorOrSize::Http(HttpError::MissingChunkCrlf));
+        err(b"3\r\nabc\rX0\r\n\r\n", HttpErrorOrSize::Http(HttpError::MissingChunkCrlf));
+        err(b"3\r\nabc\n0\r\n\r\n", HttpErrorOrSize::Http(HttpError::MissingChunkCrlf));
+    }
+
+    #[test]
+    fn bad_size_lines() {
+        use HttpErrorOrSize::Http;
+        err(b"\r\nabc\r\n", Http(HttpError::InvalidChunkSize));
+        err(b"g\r\nabc\r\n", Http(HttpError::InvalidChunkSize));
+        err(b"-1\r\nabc\r\n", Http(HttpError::InvalidChunkSize));
+        err(b"3x\r\nabc\r\n", Http(HttpError::InvalidChunkSize));
+        err(b"3\nabc\r\n", Http(HttpError::InvalidChunkSize)); // bare LF
+        err(b"0x3\r\nabc\r\n", Http(HttpError::InvalidChunkSize));
+        err(b"3;a\0b\r\nabc\r\n", Http(HttpError::InvalidChunkExtension));
+        err(b"3;a\rb\r\nabc\r\n", Http(HttpError::InvalidChunkExtension));
+    }
+
+    #[test]
+    fn size_overflow() {
+        err(b"10000000000000000\r\n", HttpErrorOrSize::Http(HttpError::ChunkSizeOverflow));
+        err(b"ffffffffffffffff\r\n", HttpErrorOrSize::TooLarge(usize::MAX));
+    }
+
+    #[test]
+    fn body_limit() {
+        // 999 + 2 > 1000: refused at the size line, before any payload arrives.
+        let mut input = b"3e7\r\n".to_vec();
+        input.extend_from_slice(&[b'a'; 999]);
+        input.extend_from_slice(b"\r\n2\r\n");
+        err(&input, HttpErrorOrSize::TooLarge(1001));
+    }
+
+    #[test]
+    fn line_limits() {
+        let mut long = b"1;".to_vec();
+        long.extend_from_slice(&[b'x'; 70]);
+        long.extend_from_slice(b"\r\nA\r\n0\r\n\r\n");
+        err(&long, HttpErrorOrSize::Http(HttpError::ChunkLineTooLong));
+        let mut trailers = b"0\r\n".to_vec();
+        for _ in 0..10 {
+            trailers.extend_from_slice(b"X-Long-Trailer: 1\r\n");
+        }
+        trailers.extend_from_slice(b"\r\n");
+        err(&trailers, HttpErrorOrSize::Http(HttpError::TrailersTooLarge));
+    }
+
+    #[test]
+    fn bad_trailers() {
+        use HttpErrorOrSize::Http;
+        err(b"0\r\nNoColon\r\n\r\n", Http(HttpError::InvalidTrailer));
+        err(b"0\r\n: empty-name\r\n\r\n", Http(HttpError::InvalidTrailer));
+        err(b"0\r\nA: 1\r\n folded\r\n\r\n", Http(HttpError::InvalidTrailer));
+        err(b"0\r\nA: x\0y\r\n\r\n", Http(HttpError::InvalidTrailer));
+        err(b"0\r\nA: 1\n\r\n", Http(HttpError::InvalidTrailer));
+        err(b"0\r\n\n", Http(HttpError::InvalidTrailer));
+    }
+
+    #[test]
+    fn incomplete_is_not_an_error() {
+        assert_eq!(decode(&[b"5\r\nhel"]), Err(HttpErrorOrSize::Incomplete));
+        assert_eq!(decode(&[b"5\r\nhello\r\n0\r\n"]), Err(HttpErrorOrSize::Incomplete));
+    }
+}

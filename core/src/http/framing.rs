@@ -1,0 +1,78 @@
+//! The headers that decide how a response body is delimited (RFC 9112 section 6)
+//! and whether the connection may be reused.
+
+use super::HttpError;
+
+/// The headers that decide body framing and reuse, collected in one pass.
+#[derive(Default)]
+pub(super) struct FramingHeaders {
+    pub(super) content_length: Option<usize>,
+    pub(super) transfer_encoding: bool,
+    /// Number of transfer codings listed.
+    pub(super) codings: usize,
+    pub(super) chunked_last: bool,
+    pub(super) close: bool,
+}
+
+impl FramingHeaders {
+    #[inline]
+    pub(super) fn observe(&mut self, name: &[u8], value: &[u8]) -> Result<(), HttpError> {
+        match name.len() {
+            14 if name.eq_ignore_ascii_case(b"content-length") => {
+                // A list of identical values ("5, 5") is tolerated (RFC 9110 8.6).
+                for item in value.split(|&b| b == b',') {
+                    let n = parse_decimal(trim_ows(item))?;
+                    match self.content_length {
+                        Some(prev) if prev != n => return Err(HttpError::ConflictingContentLength),
+                        _ => self.content_length = Some(n),
+                    }
+                }
+            }
+            17 if name.eq_ignore_ascii_case(b"transfer-encoding") => {
+                self.transfer_encoding = true;
+                for item in value.split(|&b| b == b',') {
+                    let coding = trim_ows(item);
+                    if coding.is_empty() {
+                        continue; // empty list elements are allowed (RFC 9110 5.6.1)
+                    }
+                    self.codings += 1;
+                    self.chunked_last = coding.eq_ignore_ascii_case(b"chunked");
+                }
+            }
+            10 if name.eq_ignore_ascii_case(b"connection")
+                && value.split(|&b| b == b',').any(|t| trim_ows(t).eq_ignore_ascii_case(b"close")) =>
+            {
+                self.close = true;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+fn trim_ows(mut s: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = s {
+        s = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = s {
+        s = rest;
+    }
+    s
+}
+
+fn parse_decimal(s: &[u8]) -> Result<usize, HttpError> {
+    if s.is_empty() {
+        return Err(HttpError::InvalidContentLength);
+    }
+    let mut n: usize = 0;
+    for &b in s {
+        if !b.is_ascii_digit() {
+            return Err(HttpError::InvalidContentLength);
+        }
+        n = n
+            .checked_mul(10)
+            .and_then(|n| n.checked_add(usize::from(b - b'0')))
+            .ok_or(HttpError::ContentLengthOverflow)?;
+    }
+    Ok(n)
+}

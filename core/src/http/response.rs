@@ -1,0 +1,635 @@
+//! [`ResponseReader`]: incremental HTTP/1.1 response parser over caller-owned storage.
+
+use core::mem::MaybeUninit;
+
+use super::chunked::ChunkedDecoder;
+use super::framing::FramingHeaders;
+use super::message::Response;
+use super::HttpError;
+use crate::buf::Storage;
+use crate::rest::RestError;
+
+/// Default [`ResponseReader::with_max_head_size`]: 16 KiB.
+pub const DEFAULT_MAX_HEAD_SIZE: usize = 16 * 1024;
+/// Default [`ResponseReader::with_max_body_size`]: 16 MiB.
+pub const DEFAULT_MAX_BODY_SIZE: usize = 16 * 1024 * 1024;
+/// Default number of header lines a [`ResponseReader`] holds (its const parameter).
+pub const DEFAULT_MAX_HEADERS: usize = 64;
+/// Smallest size growable storage is given when it starts empty.
+const MIN_GROW: usize = 1024;
+
+/// What [`ResponseReader::advance`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Progress {
+    /// The response is not complete: read more bytes into
+    /// [`spare`](ResponseReader::spare) (which is never empty after this), `commit`
+    /// them and call `advance` again. At end of stream call
+    /// [`eof`](ResponseReader::eof) instead.
+    NeedMore,
+    /// The response is complete: [`response`](ResponseReader::response) returns it.
+    Complete,
+}
+
+/// HTTP version of a response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Version {
+    /// HTTP/1.0: the connection is never reused.
+    Http10,
+    /// HTTP/1.1.
+    Http11,
+}
+
+/// Offsets of one header line, relative to the start of the response, so the reader
+/// holds no reference into its own buffer.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Span {
+    pub(super) name: u32,
+    pub(super) name_len: u32,
+    pub(super) value: u32,
+    pub(super) value_len: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Framing {
+    /// No body (HEAD, 204, 304).
+    Empty,
+    /// `Content-Length`.
+    Length(usize),
+    /// `Transfer-Encoding: chunked`.
+    Chunked,
+    /// Neither: the body runs to the end of the connection.
+    Close,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Head,
+    Body,
+    Complete,
+    /// An error was returned; only `begin` after a reconnect (`reset`) helps.
+    Failed,
+}
+
+/// Incremental HTTP/1.1 response reader.
+///
+/// Owns its storage (`[u8; N]`, `&mut [u8]`, or with `std` a growable `Vec<u8>`);
+/// `H` is the most header lines a response may have (default 64). The head is parsed
+/// by `httparse` once, when it is complete; body framing (Content-Length, chunked
+/// decoded in place, read-to-close) is done here without copying, except that chunk
+/// payloads are moved down over their framing so the body is contiguous.
+///
+/// The adapter's loop, for each request sent:
+///
+/// ```
+/// use nexus_net::http::{Progress, ResponseReader};
+/// # use nexus_net::rest::RestError;
+/// # fn main() -> Result<(), RestError> {
+/// # let mut socket: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+/// let mut reader = ResponseReader::new([0u8; 4096]);
+/// reader.begin(false); // false: the request was not HEAD
+/// loop {
+///     match reader.advance()? {
+///         Progress::Complete => break,
+///         Progress::NeedMore => {
+///             let spare = reader.spare();
+///             let n = socket.len().min(spare.len()); // socket.read(spare)
+///             spare[..n].copy_from_slice(&socket[..n]);
+///             socket = &socket[n..];
+///             if n == 0 {
+///                 reader.eof()?; // complete only for read-to-close bodies
+///                 break;
+///             }
+///             reader.commit(n);
+///         }
+///     }
+/// }
+/// let resp = reader.response();
+/// assert_eq!(resp.status(), 200);
+/// assert_eq!(resp.body(), b"ok");
+/// assert!(resp.keep_alive());
+/// # Ok(()) }
+/// ```
+///
+/// Bytes after the current response (pipelined responses) stay buffered for the
+/// next [`begin`](Self::begin).
+pub struct ResponseReader<B: Storage, const H: usize = DEFAULT_MAX_HEADERS> {
+    buf: B,
+    /// Start of the current response in `buf`.
+    start: usize,
+    /// End of the bytes read.
+    end: usize,
+    max_head: usize,
+    max_body: usize,
+    state: State,
+    head_request: bool,
+    /// Bytes of the current head already known to hold no complete head (so a retry
+    /// waits for a new LF).
+    head_scanned: usize,
+    // Parsed head (valid from state Body on); offsets relative to `start`.
+    head_len: usize,
+    status: u16,
+    version: Version,
+    reason: (u32, u32),
+    spans: [Span; H],
+    header_count: usize,
+    keep_alive: bool,
+    framing: Framing,
+    // Body, relative to `start + head_len`.
+    body_len: usize,
+    raw: usize,
+    chunked: ChunkedDecoder,
+    /// Total bytes of the complete response (head plus encoded body).
+    consumed: usize,
+}
+
+impl<B: Storage> ResponseReader<B> {
+    /// A reader over `storage` with the default limits: heads up to
+    /// [`DEFAULT_MAX_HEAD_SIZE`], bodies up to [`DEFAULT_MAX_BODY_SIZE`], up to
+    /// [`DEFAULT_MAX_HEADERS`] header lines. Ready for a response to a non-HEAD
+    /// request.
+    pub fn new(storage: B) -> Self {
+        Self::with_header_slots(storage)
+    }
+}
+
+impl<B: Storage, const H: usize> ResponseReader<B, H> {
+    /// Like [`new`](ResponseReader::new), holding up to `H` header lines (a response
+    /// with more is [`HttpError::TooManyHeaders`]):
+    /// `ResponseReader::<_, 16>::with_header_slots([0u8; 4096])`.
+    pub fn with_header_slots(storage: B) -> Self {
+        Self {
+            buf: storage,
+            start: 0,
+            end: 0,
+            max_head: DEFAULT_MAX_HEAD_SIZE,
+            max_body: DEFAULT_MAX_BODY_SIZE,
+            state: State::Head,
+            head_request: false,
+            head_scanned: 0,
+            head_len: 0,
+            status: 0,
+            version: Version::Http11,
+            reason: (0, 0),
+            spans: [Span::default(); H],
+            header_count: 0,
+            keep_alive: false,
+            framing: Framing::Empty,
+            body_len: 0,
+            raw: 0,
+            chunked: ChunkedDecoder::new(DEFAULT_MAX_HEAD_SIZE, DEFAULT_MAX_BODY_SIZE),
+            consumed: 0,
+        }
+    }
+
+    /// Largest head (status line and headers) accepted, and largest chunk-size line
+    /// and trailer section; default [`DEFAULT_MAX_HEAD_SIZE`]. A larger head is
+    /// [`HttpError::HeadTooLarge`].
+    pub fn with_max_head_size(mut self, n: usize) -> Self {
+        self.set_max_head_size(n);
+        self
+    }
+
+    /// Largest body accepted; default [`DEFAULT_MAX_BODY_SIZE`]. A larger one is
+    /// [`RestError::BodyTooLarge`], reported as soon as it is known (at the head for
+    /// Content-Length, at the chunk-size line for chunked).
+    pub fn with_max_body_size(mut self, n: usize) -> Self {
+        self.set_max_body_size(n);
+        self
+    }
+
+    /// See [`with_max_head_size`](Self::with_max_head_size); applies from the next
+    /// response.
+    pub fn set_max_head_size(&mut self, n: usize) {
+        // Header positions are stored as u32 offsets.
+        self.max_head = n.min(u32::MAX as usize);
+    }
+
+    /// See [`with_max_body_size`](Self::with_max_body_size); applies from the next
+    /// response.
+    pub fn set_max_body_size(&mut self, n: usize) {
+        self.max_body = n;
+    }
+
+    /// The body size limit in force.
+    pub fn max_body_size(&self) -> usize {
+        self.max_body
+    }
+
+    /// The head size limit in force.
+    pub fn max_head_size(&self) -> usize {
+        self.max_head
+    }
+
+    /// Get ready for the response to the next request; `head_request` says whether it
+    /// was a HEAD request (its response has no body whatever its headers say).
+    ///
+    /// The previous response, if complete, is dropped and the bytes after it are kept
+    /// as the start of this one. If the previous response was not complete (or
+    /// failed), its bytes are meaningless and everything buffered is dropped: the
+    /// adapter must not reuse such a connection anyway.
+    pub fn begin(&mut self, head_request: bool) {
+        match self.state {
+            State::Complete => self.start += self.consumed,
+            State::Head if self.end == self.start || self.head_scanned == 0 => {}
+            _ => self.start = self.end,
+        }
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
+        self.state = State::Head;
+        self.head_request = head_request;
+        self.head_scanned = 0;
+        self.consumed = 0;
+    }
+
+    /// Drop everything buffered and get ready for a response to a non-HEAD request,
+    /// as on a fresh connection.
+    pub fn reset(&mut self) {
+        self.start = 0;
+        self.end = 0;
+        self.state = State::Complete;
+        self.consumed = 0;
+        self.begin(false);
+    }
+
+    /// Bytes buffered that are not part of the current response: after `Complete`,
+    /// what followed it; before, everything read so far. Before sending a request on
+    /// a kept-alive connection a non-zero value means the server sent something
+    /// unasked (the adapter may treat the connection as stale).
+    pub fn buffered(&self) -> usize {
+        match self.state {
+            State::Complete => self.end - self.start - self.consumed,
+            _ => self.end - self.start,
+        }
+    }
+
+    /// Free space to read into, after compacting the buffer (and growing it, within
+    /// the limits, when the storage can grow). Empty only when the response can't fit,
+    /// which `advance` reports as an error first.
+    pub fn spare(&mut self) -> &mut [u8] {
+        let _ = self.make_room();
+        let end = self.end;
+        &mut self.buf.bytes_mut()[end..]
+    }
+
+    /// Record that `n` bytes were read into the front of [`spare`](Self::spare).
+    ///
+    /// # Panics
+    /// If `n` is larger than the spare space.
+    pub fn commit(&mut self, n: usize) {
+        assert!(n <= self.buf.bytes().len() - self.end, "commit past the spare space");
+        self.end += n;
+    }
+
+    /// Copy `data` in and advance: a convenience for tests and for transports that
+    /// hand out their own buffers. Returns the first `Complete` or error; bytes that
+    /// don't fit are an error ([`HttpError::HeadTooLarge`] or
+    /// [`RestError::BodyTooLarge`]).
+    pub fn feed(&mut self, mut data: &[u8]) -> Result<Progress, RestError> {
+        loop {
+            let p = self.advance()?;
+            if p == Progress::Complete || data.is_empty() {
+                return Ok(p);
+            }
+            let spare = self.spare();
+            let n = spare.len().min(data.len());
+            if n == 0 {
+                // Unreachable: `advance` reports a full buffer before returning NeedMore.
+                self.state = State::Failed;
+                return Err(HttpError::HeadTooLarge.into());
+            }
+            spare[..n].copy_from_slice(&data[..n]);
+            self.commit(n);
+            data = &data[n..];
+        }
+    }
+
+    /// Parse what has been committed.
+    ///
+    /// Returns [`Progress::Complete`] once the whole response (head and body) is
+    /// buffered, and keeps returning it until [`begin`](Self::begin). 1xx interim
+    /// responses are skipped.
+    ///
+    /// # Errors
+    /// [`RestError::Http`] for a malformed or ambiguous response,
+    /// [`RestError::BodyTooLarge`] for a body over the limit or the buffer. After an
+    /// error the connection must be closed; further calls return
+    /// [`RestError::ConnectionPoisoned`] until [`reset`](Self::reset).
+    pub fn advance(&mut self) -> Result<Progress, RestError> {
+        let r = self.step();
+        match r {
+            Ok(Progress::NeedMore) => {
+                if let Err(e) = self.make_room() {
+                    self.state = State::Failed;
+                    return Err(e);
+                }
+            }
+            Ok(Progress::Complete) => {}
+            Err(_) => self.state = State::Failed,
+        }
+        r
+    }
+
+    /// The connection reached end of stream. Completes a read-to-close body.
+    ///
+    /// # Errors
+    /// [`RestError::ConnectionClosed`] when the response is not complete (no response
+    /// at all, a partial head, or a body shorter than its framing says), or any error
+    /// of [`advance`](Self::advance) on bytes committed before.
+    pub fn eof(&mut self) -> Result<Progress, RestError> {
+        // `step`, not `advance`: a read-to-close body that exactly fills the buffer
+        // is complete here, not too large. A partial head is parsed in full once more
+        // so that a malformed one is reported as malformed, not as truncated.
+        self.head_scanned = 0;
+        match self.step() {
+            Ok(Progress::Complete) => return Ok(Progress::Complete),
+            Ok(Progress::NeedMore) => {}
+            Err(e) => {
+                self.state = State::Failed;
+                return Err(e);
+            }
+        }
+        let why = match (self.state, self.framing) {
+            (State::Body, Framing::Close) => {
+                self.body_len = self.end - self.start - self.head_len;
+                self.consumed = self.end - self.start;
+                self.state = State::Complete;
+                return Ok(Progress::Complete);
+            }
+            (State::Head, _) if self.end == self.start => "no response before end of stream",
+            (State::Head, _) => "end of stream inside the response head",
+            _ => "end of stream before the response body was complete",
+        };
+        self.state = State::Failed;
+        Err(RestError::ConnectionClosed(why))
+    }
+
+    /// True once `advance` (or `eof`) returned `Complete` for the current response.
+    pub fn is_complete(&self) -> bool {
+        self.state == State::Complete
+    }
+
+    /// The complete response, or `None` before `advance` returned `Complete`.
+    pub fn try_response(&self) -> Option<Response<'_>> {
+        if self.state != State::Complete {
+            return None;
+        }
+        let bytes = &self.buf.bytes()[self.start..self.start + self.consumed];
+        let body_start = self.head_len;
+        Some(Response {
+            head: &bytes[..self.head_len],
+            spans: &self.spans[..self.header_count],
+            body: &bytes[body_start..body_start + self.body_len],
+            status: self.status,
+            version: self.version,
+            reason: self.reason,
+            keep_alive: self.keep_alive,
+        })
+    }
+
+    /// The complete response.
+    ///
+    /// # Panics
+    /// If `advance` has not returned `Complete` since the last `begin` (a bug in the
+    /// adapter); use [`try_response`](Self::try_response) to check.
+    pub fn response(&self) -> Response<'_> {
+        self.try_response().expect("ResponseReader::response before Progress::Complete")
+    }
+
+    fn step(&mut self) -> Result<Progress, RestError> {
+        loop {
+            match self.state {
+                State::Head => {
+                    if !self.parse_head()? {
+                        return Ok(Progress::NeedMore);
+                    }
+                }
+                State::Body => return self.read_body(),
+                State::Complete => return Ok(Progress::Complete),
+                State::Failed => return Err(RestError::ConnectionPoisoned),
+            }
+        }
+    }
+
+    /// Parses the head when it is complete; skips 1xx responses. Returns false when
+    /// more bytes are needed.
+    fn parse_head(&mut self) -> Result<bool, RestError> {
+        loop {
+            let avail = self.end - self.start;
+            if avail == 0 {
+                return Ok(false);
+            }
+            let bytes = self.buf.bytes();
+            if self.head_scanned != 0 && avail < self.max_head {
+                // httparse isn't resumable: re-parse only when a new LF could end the
+                // head. (At the size limit, parse once more so a malformed head is
+                // reported as such, whatever the read sizes were.)
+                let new = &bytes[self.start + self.head_scanned..self.end];
+                if !new.contains(&b'\n') {
+                    return self.head_partial(avail);
+                }
+            }
+            let data = &bytes[self.start..self.start + avail.min(self.max_head)];
+            let mut headers = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; H];
+            let mut resp = httparse::Response::new(&mut []);
+            let parsed =
+                httparse::ParserConfig::default().parse_response_with_uninit_headers(&mut resp, data, &mut headers);
+            let head_len = match parsed {
+                Ok(httparse::Status::Complete(n)) => n,
+                Ok(httparse::Status::Partial) => return self.head_partial(avail),
+                Err(httparse::Error::HeaderName) if is_obs_fold::<H>(data) => return Err(HttpError::ObsFold.into()),
+                Err(e) => return Err(HttpError::from(e).into()),
+            };
+            let status = resp.code.unwrap_or(0);
+            if (100..200).contains(&status) {
+                if status == 101 {
+                    return Err(HttpError::UnexpectedUpgrade.into());
+                }
+                trace!("skipping interim {} response", status);
+                self.start += head_len;
+                self.head_scanned = 0;
+                continue;
+            }
+
+            let base = data.as_ptr() as usize;
+            // Empty slices may point anywhere (httparse returns a static "" for a
+            // missing reason), so they get offset 0.
+            let off = |s: &[u8]| {
+                if s.is_empty() {
+                    0
+                } else {
+                    (s.as_ptr() as usize - base) as u32
+                }
+            };
+            let mut framing = FramingHeaders::default();
+            for (span, h) in self.spans.iter_mut().zip(resp.headers.iter()) {
+                *span = Span {
+                    name: off(h.name.as_bytes()),
+                    name_len: h.name.len() as u32,
+                    value: off(h.value),
+                    value_len: h.value.len() as u32,
+                };
+                framing.observe(h.name.as_bytes(), h.value)?;
+            }
+            self.header_count = resp.headers.len();
+            let reason = resp.reason.unwrap_or("");
+            self.reason = (off(reason.as_bytes()), reason.len() as u32);
+            self.status = status;
+            self.version = if resp.version == Some(0) { Version::Http10 } else { Version::Http11 };
+            self.head_len = head_len;
+            self.decide_framing(&framing)?;
+            self.body_len = 0;
+            self.raw = 0;
+            self.state = State::Body;
+            return Ok(true);
+        }
+    }
+
+    fn head_partial(&mut self, avail: usize) -> Result<bool, RestError> {
+        if avail >= self.max_head {
+            return Err(HttpError::HeadTooLarge.into());
+        }
+        self.head_scanned = avail;
+        Ok(false)
+    }
+
+    fn decide_framing(&mut self, f: &FramingHeaders) -> Result<(), RestError> {
+        if f.transfer_encoding {
+            if self.version == Version::Http10 {
+                return Err(HttpError::TransferEncodingInHttp10.into());
+            }
+            if f.content_length.is_some() {
+                return Err(HttpError::ContentLengthWithTransferEncoding.into());
+            }
+        }
+        self.framing = if self.head_request || self.status == 204 || self.status == 304 {
+            Framing::Empty
+        } else if f.transfer_encoding {
+            if !f.chunked_last || f.codings != 1 {
+                return Err(HttpError::UnsupportedTransferEncoding.into());
+            }
+            self.chunked = ChunkedDecoder::new(self.max_head, self.max_body);
+            Framing::Chunked
+        } else if let Some(n) = f.content_length {
+            if n > self.max_body {
+                return Err(RestError::BodyTooLarge { size: n, max: self.max_body });
+            }
+            Framing::Length(n)
+        } else {
+            Framing::Close
+        };
+        self.keep_alive = self.version == Version::Http11 && !f.close && self.framing != Framing::Close;
+        Ok(())
+    }
+
+    fn read_body(&mut self) -> Result<Progress, RestError> {
+        let body_start = self.start + self.head_len;
+        let have = self.end - body_start;
+        match self.framing {
+            Framing::Empty => self.body_len = 0,
+            Framing::Length(n) => {
+                if have < n {
+                    return Ok(Progress::NeedMore);
+                }
+                self.body_len = n;
+                self.raw = n;
+            }
+            Framing::Chunked => {
+                let buf = &mut self.buf.bytes_mut()[body_start..self.end];
+                if !self.chunked.decode_in_place(buf, &mut self.body_len, &mut self.raw)? {
+                    return Ok(Progress::NeedMore);
+                }
+            }
+            Framing::Close => {
+                if have > self.max_body {
+                    return Err(RestError::BodyTooLarge { size: have, max: self.max_body });
+                }
+                return Ok(Progress::NeedMore);
+            }
+        }
+        self.consumed = self.head_len + self.raw;
+        self.state = State::Complete;
+        Ok(Progress::Complete)
+    }
+
+    /// Make free space after `end`: compact, squeeze chunk framing, then grow.
+    fn make_room(&mut self) -> Result<(), RestError> {
+        let cap = self.buf.bytes().len();
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
+        if self.end < cap && self.start < cap / 2 {
+            return Ok(());
+        }
+        if self.start > 0 {
+            self.buf.bytes_mut().copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.end < cap {
+            return Ok(());
+        }
+        if self.state == State::Body && self.framing == Framing::Chunked && self.raw > self.body_len {
+            // Close the gap left by consumed chunk framing.
+            let body_start = self.start + self.head_len;
+            let gap = self.raw - self.body_len;
+            self.buf.bytes_mut().copy_within(body_start + self.raw..self.end, body_start + self.body_len);
+            self.raw = self.body_len;
+            self.end -= gap;
+            return Ok(());
+        }
+        let limit = self.max_head.saturating_mul(2).saturating_add(self.max_body);
+        let want = cap.saturating_mul(2).max(MIN_GROW).min(limit);
+        if want > cap && self.buf.try_grow(want) {
+            debug!("response buffer grown to {}", want);
+            return Ok(());
+        }
+        Err(self.full_error(cap))
+    }
+
+    /// The error for a response that can't fit in `cap` bytes.
+    fn full_error(&self, cap: usize) -> RestError {
+        let room = cap.saturating_sub(self.head_len);
+        match (self.state, self.framing) {
+            (State::Body, Framing::Length(n)) => RestError::BodyTooLarge { size: n, max: room },
+            (State::Body, Framing::Chunked) => {
+                RestError::BodyTooLarge { size: self.chunked.size_lower_bound().max(room + 1), max: room }
+            }
+            (State::Body, _) => RestError::BodyTooLarge { size: room + 1, max: room },
+            _ => HttpError::HeadTooLarge.into(),
+        }
+    }
+}
+
+/// httparse reports a folded header line as an invalid header name; tell the two
+/// apart so the error says what happened. It is an obs-fold when the first line that
+/// starts with SP or HTAB is inside the head and nothing before it is malformed.
+#[cold]
+fn is_obs_fold<const H: usize>(data: &[u8]) -> bool {
+    let Some(p) = data.windows(2).position(|w| w[0] == b'\n' && matches!(w[1], b' ' | b'\t')) else {
+        return false;
+    };
+    let mut headers = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; H];
+    let mut resp = httparse::Response::new(&mut []);
+    let prefix = &data[..p + 1];
+    let parsed = httparse::ParserConfig::default().parse_response_with_uninit_headers(&mut resp, prefix, &mut headers);
+    matches!(parsed, Ok(httparse::Status::Partial))
+}
+
+impl<B: Storage, const H: usize> core::fmt::Debug for ResponseReader<B, H> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ResponseReader")
+            .field("capacity", &self.buf.bytes().len())
+            .field("buffered", &(self.end - self.start))
+            .field("state", &self.state)
+            .field("framing", &self.framing)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests;
