@@ -381,3 +381,29 @@ fn public_types_and_futures_are_send() {
         uses(ws, c).await;
     });
 }
+
+#[tokio::test]
+async fn close_from_a_peer_that_hangs_up_at_once_is_still_delivered() {
+    within(async {
+        for split in [false, true] {
+            let (client_tcp, mut peer) = tcp_pair().await;
+            peer.write_all(&[0x88, 0x02, 0x03, 0xe8]).await.unwrap();
+            drop(peer);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            let ws = WsStreamBuilder::new().from_raw_socket(client_tcp, Role::Client);
+            if split {
+                let (mut rx, tx) = ws.split();
+                assert!(matches!(rx.recv().await.unwrap(), Some(Message::Close(f)) if f.code() == CloseCode::Normal));
+                assert_eq!(rx.recv().await.unwrap(), None);
+                assert!(matches!(tx.send_text("x").await, Err(WsError::Closed)));
+            } else {
+                let mut ws = ws;
+                assert!(matches!(ws.recv().await.unwrap(), Some(Message::Close(f)) if f.code() == CloseCode::Normal));
+                assert_eq!(ws.recv().await.unwrap(), None);
+                assert!(matches!(ws.send_text("x").await, Err(WsError::Closed)));
+                ws.close(CloseCode::Normal, "").await.unwrap();
+            }
+        }
+    })
+    .await
+}

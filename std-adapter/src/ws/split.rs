@@ -67,8 +67,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsReader<S> {
                 let Shared { io, wr, .. } = &mut *shared;
                 if !wr.poisoned {
                     if let Err(e) = wr.flush(io).await {
-                        self.rd.finished = true;
-                        return Err(self.rd.failure.take().unwrap_or_else(|| e.into()));
+                        wr.discard();
+                        // As in `WsStream::recv`: a Close is still delivered.
+                        if !self.rd.close_received && !self.rd.finished && self.rd.failure.is_none() {
+                            self.rd.finished = true;
+                            return Err(e.into());
+                        }
                     }
                 }
             }
