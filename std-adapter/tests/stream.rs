@@ -407,3 +407,30 @@ async fn close_from_a_peer_that_hangs_up_at_once_is_still_delivered() {
     })
     .await
 }
+
+#[tokio::test]
+async fn split_reader_answers_pings_with_auto_pong() {
+    within(async {
+        let (client, mut server) = nexus_pair(WsStreamBuilder::new().auto_pong(true), WsStreamBuilder::new()).await;
+        let (mut rx, tx) = client.split();
+        let reader = tokio::spawn(async move {
+            let mut pings = 0;
+            while let Some(m) = rx.recv().await.unwrap() {
+                if let Message::Ping(_) = m {
+                    pings += 1;
+                }
+            }
+            pings
+        });
+        for i in 0..5u8 {
+            server.send_ping([i]).await.unwrap();
+            assert!(matches!(server.recv().await.unwrap(), Some(Message::Pong(p)) if p[..] == [i]));
+        }
+        server.close(CloseCode::Normal, "").await.unwrap();
+        assert!(matches!(server.recv().await.unwrap(), Some(Message::Close(_))));
+        assert_eq!(server.recv().await.unwrap(), None);
+        assert_eq!(reader.await.unwrap(), 5);
+        drop(tx);
+    })
+    .await
+}

@@ -58,20 +58,30 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsReader<S> {
     pub async fn recv(&mut self) -> Result<Option<Message<'_>>, WsError> {
         loop {
             if let Some(reply) = self.rd.reply {
-                let mut shared = self.writer.lock().await;
-                shared.wr.queue_reply(reply);
-                if matches!(reply, Reply::Close(_)) {
-                    shared.close_received = true;
-                }
-                self.rd.reply = None;
-                let Shared { io, wr, .. } = &mut *shared;
-                if !wr.poisoned {
-                    if let Err(e) = wr.flush(io).await {
-                        wr.discard();
-                        // As in `WsStream::recv`: a Close is still delivered.
-                        if !self.rd.close_received && !self.rd.finished && self.rd.failure.is_none() {
-                            self.rd.finished = true;
-                            return Err(e.into());
+                // A Close (reply or failure) must go out: wait for the writer half. A
+                // pong or keep-alive ping must not block reading while the writer half
+                // is busy (both peers blocked on writes would deadlock): it is retried
+                // at the next call, and only the latest ping's pong is kept (RFC 6455
+                // section 5.5.3 allows that).
+                let shared = match reply {
+                    Reply::Close(_) | Reply::Fail(..) => Some(self.writer.lock().await),
+                    Reply::Pong(_) | Reply::Ping => self.writer.try_lock().ok(),
+                };
+                if let Some(mut shared) = shared {
+                    shared.wr.queue_reply(reply);
+                    if matches!(reply, Reply::Close(_)) {
+                        shared.close_received = true;
+                    }
+                    self.rd.reply = None;
+                    let Shared { io, wr, .. } = &mut *shared;
+                    if !wr.poisoned {
+                        if let Err(e) = wr.flush(io).await {
+                            wr.discard();
+                            // As in `WsStream::recv`: a Close is still delivered.
+                            if !self.rd.close_received && !self.rd.finished && self.rd.failure.is_none() {
+                                self.rd.finished = true;
+                                return Err(e.into());
+                            }
                         }
                     }
                 }
