@@ -14,7 +14,7 @@ pub unsafe fn apply_mask(buf: &mut [u8], key: [u8; 4]) {
     // SAFETY: the caller guarantees AVX2. Each pointer comes from a 128-byte block or
     // a 32-byte chunk of `buf`, so every unaligned 32-byte load and store stays in
     // bounds.
-    let mask: __m256i = unsafe { _mm256_set1_epi32(i32::from_ne_bytes(key)) };
+    let mask: __m256i = _mm256_set1_epi32(i32::from_ne_bytes(key));
     // Four independent vectors per iteration keep both store ports busy.
     for b in &mut blocks {
         let p = b.as_mut_ptr().cast::<__m256i>();
@@ -51,7 +51,7 @@ pub unsafe fn copy_masked(dst: &mut [u8], src: &[u8], key: [u8; 4]) {
     let mut sb = src.chunks_exact(128);
     // SAFETY: as in `apply_mask`; each pointer comes from a 128-byte block or a
     // 32-byte chunk of its slice.
-    let mask: __m256i = unsafe { _mm256_set1_epi32(i32::from_ne_bytes(key)) };
+    let mask: __m256i = _mm256_set1_epi32(i32::from_ne_bytes(key));
     for (d128, s128) in (&mut db).zip(&mut sb) {
         let (d, s) = (d128.as_mut_ptr().cast::<__m256i>(), s128.as_ptr().cast::<__m256i>());
         unsafe {
