@@ -15,17 +15,26 @@ pub(super) struct FramingHeaders {
 }
 
 impl FramingHeaders {
+    /// Cheap pre-filter on the name's length: only `Connection` (10),
+    /// `Content-Length` (14) and `Transfer-Encoding` (17) are looked at.
+    #[inline(always)]
+    pub(super) fn may_matter(name: &[u8]) -> bool {
+        const LENGTHS: u32 = 1 << 10 | 1 << 14 | 1 << 17;
+        name.len() < 32 && LENGTHS & (1 << name.len()) != 0
+    }
+
     #[inline]
     pub(super) fn observe(&mut self, name: &[u8], value: &[u8]) -> Result<(), HttpError> {
         match name.len() {
             14 if name.eq_ignore_ascii_case(b"content-length") => {
-                // A list of identical values ("5, 5") is tolerated (RFC 9110 8.6).
-                for item in value.split(|&b| b == b',') {
-                    let n = parse_decimal(trim_ows(item))?;
-                    match self.content_length {
-                        Some(prev) if prev != n => return Err(HttpError::ConflictingContentLength),
-                        _ => self.content_length = Some(n),
-                    }
+                let n = if !value.is_empty() && value.iter().all(u8::is_ascii_digit) {
+                    parse_decimal(value)? // the common case: one plain number
+                } else {
+                    parse_length_list(value)?
+                };
+                match self.content_length {
+                    Some(prev) if prev != n => return Err(HttpError::ConflictingContentLength),
+                    _ => self.content_length = Some(n),
                 }
             }
             17 if name.eq_ignore_ascii_case(b"transfer-encoding") => {
@@ -50,6 +59,20 @@ impl FramingHeaders {
         }
         Ok(())
     }
+}
+
+/// A list of identical values ("5, 5") is tolerated (RFC 9110 section 8.6).
+#[cold]
+fn parse_length_list(value: &[u8]) -> Result<usize, HttpError> {
+    let mut found = None;
+    for item in value.split(|&b| b == b',') {
+        let n = parse_decimal(trim_ows(item))?;
+        match found {
+            Some(prev) if prev != n => return Err(HttpError::ConflictingContentLength),
+            _ => found = Some(n),
+        }
+    }
+    found.ok_or(HttpError::InvalidContentLength)
 }
 
 fn trim_ows(mut s: &[u8]) -> &[u8] {

@@ -465,23 +465,22 @@ impl<B: Storage, const H: usize> ResponseReader<B, H> {
 
             let base = data.as_ptr() as usize;
             // Empty slices may point anywhere (httparse returns a static "" for a
-            // missing reason), so they get offset 0.
+            // missing reason), so they get offset 0; branch-free on the hot loop.
             let off = |s: &[u8]| {
-                if s.is_empty() {
-                    0
-                } else {
-                    (s.as_ptr() as usize - base) as u32
-                }
+                ((s.as_ptr() as usize).wrapping_sub(base) * usize::from(!s.is_empty())) as u32
             };
             let mut framing = FramingHeaders::default();
             for (span, h) in self.spans.iter_mut().zip(resp.headers.iter()) {
+                let name = h.name.as_bytes();
                 *span = Span {
-                    name: off(h.name.as_bytes()),
-                    name_len: h.name.len() as u32,
+                    name: off(name),
+                    name_len: name.len() as u32,
                     value: off(h.value),
                     value_len: h.value.len() as u32,
                 };
-                framing.observe(h.name.as_bytes(), h.value)?;
+                if FramingHeaders::may_matter(name) {
+                    framing.observe(name, h.value)?;
+                }
             }
             self.header_count = resp.headers.len();
             let reason = resp.reason.unwrap_or("");
