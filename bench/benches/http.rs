@@ -73,7 +73,11 @@ fn parse(c: &mut Criterion, name: &str, wire: &[u8]) {
             let mut headers = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; 64];
             let mut resp = httparse::Response::new(&mut []);
             let n = httparse::ParserConfig::default()
-                .parse_response_with_uninit_headers(&mut resp, black_box(&wire[..head_len]), &mut headers)
+                .parse_response_with_uninit_headers(
+                    &mut resp,
+                    black_box(&wire[..head_len]),
+                    &mut headers,
+                )
                 .unwrap();
             black_box((n, resp.code));
         })
@@ -142,7 +146,9 @@ const KEY: &str = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duE
 
 fn write(c: &mut Criterion) {
     let mut g = c.benchmark_group("write_signed_post");
-    let mut w = nexus_net::http::RequestWriter::new(vec![0u8; 32 * 1024], "api.binance.com", 443, true).unwrap();
+    let mut w =
+        nexus_net::http::RequestWriter::new(vec![0u8; 32 * 1024], "api.binance.com", 443, true)
+            .unwrap();
     w.set_base_path("/api/v3").unwrap();
     w.default_header("X-MBX-APIKEY", KEY).unwrap();
     g.bench_function("nexus_net", |b| {
@@ -157,7 +163,9 @@ fn write(c: &mut Criterion) {
     old.default_header("X-MBX-APIKEY", KEY).unwrap();
     g.bench_function("nexus_net_0.7", |b| {
         b.iter(|| {
-            let req = signed_post!(old.post(black_box("/order"))).finish().unwrap();
+            let req = signed_post!(old.post(black_box("/order")))
+                .finish()
+                .unwrap();
             black_box(req.as_bytes());
         })
     });
@@ -181,7 +189,10 @@ fn interleaved(label: &str, cands: &mut [(&str, &mut dyn FnMut())]) {
         }
     }
     for ((name, _), ns) in cands.iter().zip(&best) {
-        println!("min-of-batches {label}/{name}: {ns:.1} ns ({:.2}x of first)", ns / best[0]);
+        println!(
+            "min-of-batches {label}/{name}: {ns:.1} ns ({:.2}x of first)",
+            ns / best[0]
+        );
     }
 }
 
@@ -198,7 +209,11 @@ fn ratios(cl: &[u8], chunked: &[u8]) {
             let mut resp = httparse::Response::new(&mut []);
             black_box(
                 httparse::ParserConfig::default()
-                    .parse_response_with_uninit_headers(&mut resp, black_box(&wire[..head_len]), &mut headers)
+                    .parse_response_with_uninit_headers(
+                        &mut resp,
+                        black_box(&wire[..head_len]),
+                        &mut headers,
+                    )
                     .unwrap(),
             );
         };
@@ -232,10 +247,17 @@ fn ratios(cl: &[u8], chunked: &[u8]) {
         };
         interleaved(
             label,
-            &mut [("httparse_head_only", &mut hp), ("httparse_head_only_uninit", &mut hpu), ("nexus_net", &mut ours), ("nexus_net_0.7", &mut theirs)],
+            &mut [
+                ("httparse_head_only", &mut hp),
+                ("httparse_head_only_uninit", &mut hpu),
+                ("nexus_net", &mut ours),
+                ("nexus_net_0.7", &mut theirs),
+            ],
         );
     }
-    let mut w = nexus_net::http::RequestWriter::new(vec![0u8; 32 * 1024], "api.binance.com", 443, true).unwrap();
+    let mut w =
+        nexus_net::http::RequestWriter::new(vec![0u8; 32 * 1024], "api.binance.com", 443, true)
+            .unwrap();
     w.set_base_path("/api/v3").unwrap();
     w.default_header("X-MBX-APIKEY", KEY).unwrap();
     let mut ours = || {
@@ -246,10 +268,15 @@ fn ratios(cl: &[u8], chunked: &[u8]) {
     old.set_base_path("/api/v3").unwrap();
     old.default_header("X-MBX-APIKEY", KEY).unwrap();
     let mut theirs = || {
-        let req = signed_post!(old.post(black_box("/order"))).finish().unwrap();
+        let req = signed_post!(old.post(black_box("/order")))
+            .finish()
+            .unwrap();
         black_box(req.as_bytes());
     };
-    interleaved("write_signed_post", &mut [("nexus_net", &mut ours), ("nexus_net_0.7", &mut theirs)]);
+    interleaved(
+        "write_signed_post",
+        &mut [("nexus_net", &mut ours), ("nexus_net_0.7", &mut theirs)],
+    );
 }
 
 fn benches(c: &mut Criterion) {
@@ -259,7 +286,11 @@ fn benches(c: &mut Criterion) {
         ratios(&cl, &chunked);
     }
     assert!((450..600).contains(&cl.len()), "{}", cl.len());
-    println!("response sizes: content-length {} B, chunked {} B", cl.len(), chunked.len());
+    println!(
+        "response sizes: content-length {} B, chunked {} B",
+        cl.len(),
+        chunked.len()
+    );
     check_outputs(&cl, &chunked);
     parse(c, "parse_cl", &cl);
     parse(c, "parse_chunked", &chunked);

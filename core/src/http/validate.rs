@@ -87,7 +87,10 @@ pub(super) fn scan(s: &[u8]) -> (u8, usize) {
     if acc & ESCAPE == 0 {
         return (acc, 0);
     }
-    let esc = s.iter().map(|&b| usize::from(CLASS[usize::from(b)] >> 4)).sum();
+    let esc = s
+        .iter()
+        .map(|&b| usize::from(CLASS[usize::from(b)] >> 4))
+        .sum();
     (acc, esc)
 }
 
