@@ -35,7 +35,7 @@ fn run(input: &[u8], step: usize) -> Outcome {
                 let mut rest = buf[raw..].to_vec();
                 rest.extend_from_slice(&input[fed..]);
                 return Outcome::Done {
-                    body: buf[..out].to_vec(),
+                    body: buf[dec.body_start(out)..out].to_vec(),
                     rest,
                 };
             }
@@ -43,7 +43,7 @@ fn run(input: &[u8], step: usize) -> Outcome {
                 assert!(out <= raw && raw <= buf.len());
                 assert_eq!(dec.decoded(), out);
                 if fed == input.len() {
-                    return Outcome::Incomplete(buf[..out].to_vec());
+                    return Outcome::Incomplete(buf[dec.body_start(out)..out].to_vec());
                 }
             }
         }

@@ -1,9 +1,10 @@
 //! In-place decoder for `Transfer-Encoding: chunked` (RFC 9112 section 7.1).
 //!
 //! The decoder works on one buffer holding the decoded body followed by the encoded
-//! bytes not yet consumed. Each chunk's payload is moved down over the chunk framing
-//! already consumed, so the body ends up contiguous at the front of the buffer
-//! without a second buffer and without allocating. Chunk extensions are accepted
+//! bytes not yet consumed. The first chunk's payload stays where it is; each later
+//! chunk's payload is moved down over the chunk framing already consumed, so the body
+//! ends up contiguous without a second buffer and without allocating (a body sent as
+//! one chunk is not copied at all). Chunk extensions are accepted
 //! (checked for control bytes, then ignored); trailer fields are checked and
 //! discarded.
 
@@ -38,7 +39,7 @@ enum State {
 /// let mut dec = ChunkedDecoder::new(1024, 1 << 20);
 /// let (mut out, mut raw) = (0, 0);
 /// assert!(dec.decode_in_place(&mut buf, &mut out, &mut raw).unwrap());
-/// assert_eq!(&buf[..out], b"hello world");
+/// assert_eq!(&buf[dec.body_start(out)..out], b"hello world");
 /// assert_eq!(&buf[raw..], b"NEXT"); // bytes after the body are left alone
 /// ```
 #[derive(Debug, Clone)]
@@ -81,6 +82,12 @@ impl ChunkedDecoder {
         self.total
     }
 
+    /// Where the decoded body starts, given the current `out` index:
+    /// `out - self.decoded()`.
+    pub fn body_start(&self, out: usize) -> usize {
+        out - self.total
+    }
+
     /// A lower bound of the whole body size: bytes decoded plus the rest of the chunk
     /// being read.
     pub fn size_lower_bound(&self) -> usize {
@@ -92,9 +99,11 @@ impl ChunkedDecoder {
 
     /// Decode as much of `buf[*raw..]` as possible.
     ///
-    /// On entry `buf[..*out]` is the body decoded so far and `buf[*raw..]` the encoded
-    /// bytes not yet consumed (`*out <= *raw`). Payload bytes are moved to `*out`;
-    /// both indices advance. Returns `Ok(true)` when the body is complete (then
+    /// Start with `*out == *raw` (the index where the encoded body begins). Between
+    /// calls `buf[self.body_start(*out)..*out]` is the body decoded so far and
+    /// `buf[*raw..]` the encoded bytes not yet consumed (`*out <= *raw`); the caller
+    /// may move both regions (keeping their contents) between calls, e.g. to compact
+    /// its buffer. Payload bytes are moved to `*out`; both indices advance. Returns `Ok(true)` when the body is complete (then
     /// `buf[*raw..]` is whatever follows the body), `Ok(false)` when more input is
     /// needed.
     ///
@@ -145,7 +154,11 @@ impl ChunkedDecoder {
                     if n == 0 {
                         return Ok(false);
                     }
-                    if *out != *raw {
+                    if self.total == 0 {
+                        // Nothing decoded yet: the body can start where the first
+                        // payload already is.
+                        *out = *raw;
+                    } else if *out != *raw {
                         buf.copy_within(*raw..*raw + n, *out);
                     }
                     *out += n;
@@ -289,7 +302,7 @@ mod tests {
         if !done {
             return Err(HttpErrorOrSize::Incomplete);
         }
-        Ok((buf[..out].to_vec(), buf[raw..].to_vec()))
+        Ok((buf[dec.body_start(out)..out].to_vec(), buf[raw..].to_vec()))
     }
 
     #[derive(Debug, PartialEq)]
