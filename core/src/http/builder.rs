@@ -224,6 +224,11 @@ impl<'w, B: Storage, S> RequestBuilder<'w, B, S> {
         let len_at = self.pos;
         self.pos += LEN_DIGITS + 4;
         let body_at = self.pos;
+        // The length is written over the reserved room afterwards: it must exist
+        // even when the body turns out empty.
+        if self.fault.is_none() && !self.w.reserve(body_at) {
+            self.fault(Fault::TooLarge);
+        }
         let Some(n) = fill(self) else {
             self.fault(Fault::BodyWrite);
             return;
@@ -315,7 +320,9 @@ impl<'w, B: Storage> RequestBuilder<'w, B, Query> {
     }
 
     /// Write the body in place through [`core::fmt::Write`] (JSON, form data):
-    /// no intermediate copy; `Content-Length` is filled in afterwards.
+    /// no intermediate copy; `Content-Length` is filled in afterwards (room for a
+    /// 20-digit length is reserved while the body is written, then the body is moved
+    /// down over what the length did not use).
     ///
     /// Errors (reported by `finish`): [`RestError::BodyWrite`] if `f` returns an
     /// error other than running out of room, [`RestError::RequestTooLarge`] if it

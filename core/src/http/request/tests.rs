@@ -582,3 +582,46 @@ fn request_token_borrows_nothing() {
 fn writer_on(storage: [u8; 512]) -> RequestWriter<[u8; 512]> {
     RequestWriter::new(storage, "api.example.com", 443, true).unwrap()
 }
+
+#[test]
+fn in_place_body_at_the_end_of_fixed_storage_never_panics() {
+    // Every storage size from "too small for the head" to "fits": an empty or short
+    // in-place body must give a request or RequestTooLarge, never a panic.
+    for cap in 40..160 {
+        let mut storage = vec![0u8; cap];
+        let mut w = RequestWriter::new(&mut storage[..], "h.io", 80, false).unwrap();
+        for body in [&b""[..], b"x", b"0123456789"] {
+            for in_fmt in [true, false] {
+                let r = if in_fmt {
+                    // An empty body writes nothing at all (not even an empty slice).
+                    w.post("/o")
+                        .body_writer(|b| {
+                            if body.is_empty() {
+                                Ok(())
+                            } else {
+                                b.write_bytes(body)
+                            }
+                        })
+                        .finish()
+                } else {
+                    let n = body.len();
+                    w.post("/o")
+                        .body_with(n, |buf| {
+                            buf.copy_from_slice(body);
+                            n
+                        })
+                        .finish()
+                };
+                match r {
+                    Ok(req) => {
+                        let bytes = w.bytes(&req).unwrap();
+                        assert!(bytes.ends_with(body));
+                        well_formed(bytes);
+                    }
+                    Err(RestError::RequestTooLarge { capacity, .. }) => assert_eq!(capacity, cap),
+                    Err(e) => panic!("cap {cap}: {e:?}"),
+                }
+            }
+        }
+    }
+}
