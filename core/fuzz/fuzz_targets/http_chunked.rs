@@ -41,7 +41,7 @@ fn run(input: &[u8], step: usize) -> Outcome {
             }
             Ok(false) => {
                 assert!(out <= raw && raw <= buf.len());
-                assert_eq!(dec.decoded(), out);
+                assert!(dec.decoded() <= out);
                 if fed == input.len() {
                     return Outcome::Incomplete(buf[dec.body_start(out)..out].to_vec());
                 }

@@ -294,10 +294,15 @@ impl<B: Storage, const H: usize> ResponseReader<B, H> {
         self.end += n;
     }
 
-    /// Copy `data` in and advance: a convenience for tests and for transports that
-    /// hand out their own buffers. Returns the first `Complete` or error; bytes that
-    /// don't fit are an error ([`HttpError::HeadTooLarge`] or
-    /// [`RestError::BodyTooLarge`]).
+    /// Copy `data` in and advance: a convenience for tests and one-shot use. `data`
+    /// is copied in pieces as large as the spare room, and copying stops as soon as
+    /// the response is complete, so bytes of `data` after that point may be dropped:
+    /// with pipelined input, use [`spare`](Self::spare) and
+    /// [`commit`](Self::commit) instead.
+    ///
+    /// # Errors
+    /// As [`advance`](Self::advance); input that can't fit is
+    /// [`HttpError::HeadTooLarge`] or [`RestError::BodyTooLarge`].
     pub fn feed(&mut self, mut data: &[u8]) -> Result<Progress, RestError> {
         loop {
             let p = self.advance()?;
