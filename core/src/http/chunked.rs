@@ -128,14 +128,19 @@ impl ChunkedDecoder {
             match self.state {
                 State::Size => {
                     let avail = &buf[*raw..];
-                    let Some(nl) = find_line(avail, self.max_line) else {
-                        if avail.len() >= self.max_line {
-                            return Err(HttpError::ChunkLineTooLong.into());
+                    let (size, line_len) = match fast_size_line(avail, self.max_line) {
+                        Some(parsed) => parsed,
+                        None => {
+                            let Some(nl) = find_line(avail, self.max_line) else {
+                                if avail.len() >= self.max_line {
+                                    return Err(HttpError::ChunkLineTooLong.into());
+                                }
+                                return Ok(false);
+                            };
+                            (parse_size_line(&avail[..nl])?, nl + 1)
                         }
-                        return Ok(false);
                     };
-                    let size = parse_size_line(&avail[..nl])?;
-                    *raw += nl + 1;
+                    *raw += line_len;
                     if size == 0 {
                         self.state = State::Trailers;
                     } else {
@@ -207,6 +212,44 @@ impl ChunkedDecoder {
         }
     }
 }
+
+/// The common chunk-size line, `1*HEXDIG CRLF` without extensions, parsed in one
+/// pass: `(size, line length)`. `None` sends everything else (extensions, errors,
+/// incomplete or over-long lines, sizes that might overflow) to the general path,
+/// which gives the same answer for what this accepts.
+#[inline]
+fn fast_size_line(avail: &[u8], max_line: usize) -> Option<(usize, usize)> {
+    // Fewer than usize::BITS / 4 digits can't overflow.
+    let max_digits = (usize::BITS / 4) as usize - 1;
+    let mut size = 0usize;
+    let mut i = 0;
+    while i < avail.len() && i < max_digits {
+        let d = HEX_VALUE[usize::from(avail[i])];
+        if d == 0xff {
+            break;
+        }
+        size = size << 4 | usize::from(d);
+        i += 1;
+    }
+    let ok = i > 0 && i + 2 <= max_line && avail.get(i..i + 2) == Some(&b"\r\n"[..]);
+    ok.then_some((size, i + 2))
+}
+
+static HEX_VALUE: [u8; 256] = {
+    let mut t = [0xffu8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
 
 /// Index of the first LF within the first `limit` bytes of `buf`.
 #[inline]
@@ -337,6 +380,32 @@ mod tests {
             b"hello world",
             b"",
         );
+    }
+
+    #[test]
+    fn fast_and_general_size_line_paths_agree() {
+        for line in [
+            &b"1a\r\n"[..],
+            b"0\r\n",
+            b"00000000000000000001\r\n",
+            b"fffffffffffffff\r\n",
+            b"1a;x\r\n",
+            b"1a \r\n",
+        ] {
+            let nl = line.iter().position(|&b| b == b'\n').unwrap();
+            let general = parse_size_line(&line[..nl]).ok().map(|n| (n, nl + 1));
+            if let Some(fast) = fast_size_line(line, 64) {
+                assert_eq!(Some(fast), general, "{line:?}");
+            }
+        }
+        assert_eq!(fast_size_line(b"1a\r\n", 64), Some((26, 4)));
+        assert_eq!(
+            fast_size_line(b"1a\r\n", 3),
+            None,
+            "over the line limit: general path decides"
+        );
+        assert_eq!(fast_size_line(b"1a\r", 64), None);
+        assert_eq!(fast_size_line(b"1a;x\r\n", 64), None);
     }
 
     #[test]

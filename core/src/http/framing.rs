@@ -15,12 +15,17 @@ pub(super) struct FramingHeaders {
 }
 
 impl FramingHeaders {
-    /// Cheap pre-filter on the name's length: only `Connection` (10),
-    /// `Content-Length` (14) and `Transfer-Encoding` (17) are looked at.
+    /// Cheap pre-filter on the name's length and first letter: only `Connection`
+    /// (10), `Content-Length` (14) and `Transfer-Encoding` (17) are looked at.
     #[inline(always)]
     pub(super) fn may_matter(name: &[u8]) -> bool {
         const LENGTHS: u32 = 1 << 10 | 1 << 14 | 1 << 17;
-        name.len() < 32 && LENGTHS & (1 << name.len()) != 0
+        let len = name.len();
+        if len >= 32 || LENGTHS & (1 << len) == 0 {
+            return false;
+        }
+        let first = name[0] | 0x20;
+        first == if len == 17 { b't' } else { b'c' }
     }
 
     #[inline]

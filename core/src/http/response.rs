@@ -481,17 +481,20 @@ impl<B: Storage, const H: usize> ResponseReader<B, H> {
             let off =
                 |s: &[u8]| (s.as_ptr() as usize).wrapping_sub(base) * usize::from(!s.is_empty());
             let mut framing = FramingHeaders::default();
+            // Two loops: a branch-free conversion the compiler can vectorize, then
+            // a cheap length filter for the few headers that decide framing.
             for (span, h) in self.spans.iter_mut().zip(resp.headers.iter()) {
-                let name = h.name.as_bytes();
                 // Offsets fit: the head is at most `max_head` <= u16::MAX bytes.
                 *span = Span {
-                    name: off(name) as u16,
-                    name_len: name.len() as u16,
+                    name: off(h.name.as_bytes()) as u16,
+                    name_len: h.name.len() as u16,
                     value: off(h.value) as u16,
                     value_len: h.value.len() as u16,
                 };
-                if FramingHeaders::may_matter(name) {
-                    framing.observe(name, h.value)?;
+            }
+            for h in resp.headers.iter() {
+                if FramingHeaders::may_matter(h.name.as_bytes()) {
+                    framing.observe(h.name.as_bytes(), h.value)?;
                 }
             }
             self.header_count = resp.headers.len();
