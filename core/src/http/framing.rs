@@ -31,7 +31,7 @@ impl FramingHeaders {
     #[inline]
     pub(super) fn observe(&mut self, name: &[u8], value: &[u8]) -> Result<(), HttpError> {
         match name.len() {
-            14 if name.eq_ignore_ascii_case(b"content-length") => {
+            14 if token_eq(name, b"content-length") => {
                 let n = if !value.is_empty() && value.iter().all(u8::is_ascii_digit) {
                     parse_decimal(value)? // the common case: one plain number
                 } else {
@@ -42,7 +42,7 @@ impl FramingHeaders {
                     _ => self.content_length = Some(n),
                 }
             }
-            17 if name.eq_ignore_ascii_case(b"transfer-encoding") => {
+            17 if token_eq(name, b"transfer-encoding") => {
                 self.transfer_encoding = true;
                 for item in value.split(|&b| b == b',') {
                     let coding = trim_ows(item);
@@ -53,7 +53,8 @@ impl FramingHeaders {
                     self.chunked_last = coding.eq_ignore_ascii_case(b"chunked");
                 }
             }
-            10 if name.eq_ignore_ascii_case(b"connection")
+            10 if token_eq(name, b"connection")
+                && !token_eq(value, b"keep-alive")
                 && value
                     .split(|&b| b == b',')
                     .any(|t| trim_ows(t).eq_ignore_ascii_case(b"close")) =>
@@ -64,6 +65,14 @@ impl FramingHeaders {
         }
         Ok(())
     }
+}
+
+/// Case-insensitive comparison of a token with a lowercase name made only of
+/// letters and `-`: OR-ing 0x20 lowercases letters and keeps `-`, and among token
+/// characters only letters and `-` map onto letters and `-`.
+#[inline(always)]
+fn token_eq(token: &[u8], lower: &[u8]) -> bool {
+    token.len() == lower.len() && token.iter().zip(lower).all(|(&a, &b)| a | 0x20 == b)
 }
 
 /// A list of identical values ("5, 5") is tolerated (RFC 9110 section 8.6).
