@@ -64,8 +64,8 @@ impl<'a> Response<'a> {
     }
 
     /// All header lines in order, as `(name, value)`; repeated names appear repeatedly.
-    pub fn headers(&self) -> Headers<'a> {
-        Headers {
+    pub fn headers(&self) -> HeaderIter<'a> {
+        HeaderIter {
             head: self.head,
             spans: self.spans.iter(),
         }
@@ -92,12 +92,12 @@ impl core::fmt::Debug for Response<'_> {
 
 /// Iterator over a response's header lines: `(name, value)`.
 #[derive(Clone)]
-pub struct Headers<'a> {
+pub struct HeaderIter<'a> {
     head: &'a [u8],
     spans: core::slice::Iter<'a, Span>,
 }
 
-impl<'a> Iterator for Headers<'a> {
+impl<'a> Iterator for HeaderIter<'a> {
     type Item = (&'a str, &'a [u8]);
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -113,7 +113,7 @@ impl<'a> Iterator for Headers<'a> {
     }
 }
 
-impl ExactSizeIterator for Headers<'_> {}
+impl ExactSizeIterator for HeaderIter<'_> {}
 
 impl Span {
     #[inline]
