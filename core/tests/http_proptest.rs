@@ -180,3 +180,113 @@ proptest! {
         prop_assert_eq!(got, Ok(expected));
     }
 }
+
+// ------------------------------------------------------------------ request writer
+
+#[derive(Debug, Clone)]
+enum BodyKind {
+    None,
+    Slice(Vec<u8>),
+    Fmt(String),
+    With(Vec<u8>, usize),
+}
+
+fn any_text() -> impl Strategy<Value = String> {
+    // Mostly benign, sometimes hostile (CR, LF, NUL, controls, spaces, non-ASCII).
+    prop_oneof![
+        4 => "[A-Za-z0-9._~-]{0,12}",
+        1 => "[ -~]{0,12}",
+        1 => prop::collection::vec(any::<char>(), 0..6).prop_map(|v| v.into_iter().collect()),
+        1 => "[a-z]{0,4}[\r\n\0][a-z]{0,4}",
+    ]
+}
+
+fn body_kind() -> impl Strategy<Value = BodyKind> {
+    prop_oneof![
+        Just(BodyKind::None),
+        prop::collection::vec(any::<u8>(), 0..300).prop_map(BodyKind::Slice),
+        "[ -~]{0,300}".prop_map(BodyKind::Fmt),
+        (prop::collection::vec(any::<u8>(), 0..300), 0usize..400).prop_map(|(b, max)| BodyKind::With(b, max)),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Any inputs, any fixed storage size: the writer returns a well-formed request
+    /// whose parts parse back, or an error; it never panics and never writes CR/LF
+    /// where it does not belong.
+    #[test]
+    fn writer_never_panics_and_output_parses_back(
+        cap in 0usize..700,
+        path in any_text(),
+        query in prop::collection::vec((any_text(), any_text(), any::<bool>()), 0..4),
+        headers in prop::collection::vec((any_text(), any_text()), 0..4),
+        body in body_kind(),
+    ) {
+        use nexus_net::http::RequestWriter;
+        use nexus_net::rest::RestError;
+        use std::fmt::Write as _;
+
+        let mut storage = vec![0u8; cap];
+        let Ok(mut w) = RequestWriter::new(&mut storage[..], "h.io", 80, false) else {
+            return Ok(());
+        };
+        let mut b = w.post(&path);
+        for (k, v, raw) in &query {
+            b = if *raw { b.query_raw(k, v) } else { b.query(k, v) };
+        }
+        let mut hb = b.header("X-First", "1");
+        for (k, v) in &headers {
+            hb = hb.header(k, v);
+        }
+        let result = match &body {
+            BodyKind::None => hb.finish(),
+            BodyKind::Slice(s) => hb.body(s).finish(),
+            BodyKind::Fmt(s) => hb.body_writer(|bw| bw.write_str(s)).finish(),
+            BodyKind::With(s, max) => hb
+                .body_with(*max, |buf| {
+                    let n = s.len().min(buf.len());
+                    buf[..n].copy_from_slice(&s[..n]);
+                    if s.len() > buf.len() { buf.len() + 1 } else { n }
+                })
+                .finish(),
+        };
+        match result {
+            Ok(req) => {
+                let bytes = w.bytes(&req).unwrap();
+                let mut hs = [httparse::EMPTY_HEADER; 16];
+                let mut parsed = httparse::Request::new(&mut hs);
+                let n = match parsed.parse(bytes) {
+                    Ok(httparse::Status::Complete(n)) => n,
+                    other => panic!("not a complete request: {other:?} in {:?}", String::from_utf8_lossy(bytes)),
+                };
+                prop_assert_eq!(parsed.method, Some("POST"));
+                prop_assert_eq!(parsed.headers.len(), 3 + headers.len());
+                for ((k, v), h) in headers.iter().zip(&parsed.headers[2..]) {
+                    prop_assert_eq!(h.name, k.as_str());
+                    // Leading/trailing whitespace is not part of a field value (RFC 9110 5.5).
+                    prop_assert_eq!(h.value, v.trim_matches([' ', '\t']).as_bytes());
+                }
+                let body_bytes = &bytes[n..];
+                let want: &[u8] = match &body {
+                    BodyKind::None => b"",
+                    BodyKind::Slice(s) => s,
+                    BodyKind::Fmt(s) => s.as_bytes(),
+                    BodyKind::With(s, _) => s,
+                };
+                prop_assert_eq!(body_bytes, want);
+                let cl = parsed.headers.last().unwrap();
+                prop_assert_eq!(cl.name, "Content-Length");
+                let len = want.len().to_string();
+                prop_assert_eq!(cl.value, len.as_bytes());
+            }
+            Err(RestError::RequestTooLarge { capacity, needed }) => {
+                prop_assert_eq!(capacity, cap);
+                prop_assert!(needed > 0);
+            }
+            Err(RestError::CrlfInjection | RestError::InvalidUrl(_) | RestError::Http(_) | RestError::BodyWrite) => {}
+            Err(e) => panic!("unexpected error {e:?}"),
+        }
+    }
+}

@@ -20,7 +20,12 @@ const MAX_BODY: usize = 4096;
 
 #[derive(Debug, PartialEq)]
 enum Outcome {
-    Response { status: u16, headers: Vec<(String, Vec<u8>)>, body: Vec<u8>, keep_alive: bool },
+    Response {
+        status: u16,
+        headers: Vec<(String, Vec<u8>)>,
+        body: Vec<u8>,
+        keep_alive: bool,
+    },
     Error(String),
     Incomplete,
 }
@@ -29,15 +34,24 @@ enum Outcome {
 /// once), in a fixed 2 KiB buffer or a growable Vec.
 fn run(input: &[u8], step: usize, head: bool, growable: bool) -> Vec<Outcome> {
     if growable {
-        let r = ResponseReader::new(Vec::new()).with_max_head_size(1024).with_max_body_size(MAX_BODY);
+        let r = ResponseReader::new(Vec::new())
+            .with_max_head_size(1024)
+            .with_max_body_size(MAX_BODY);
         drive(r, input, step, head)
     } else {
-        let r = ResponseReader::new([0u8; 2048]).with_max_head_size(1024).with_max_body_size(MAX_BODY);
+        let r = ResponseReader::new([0u8; 2048])
+            .with_max_head_size(1024)
+            .with_max_body_size(MAX_BODY);
         drive(r, input, step, head)
     }
 }
 
-fn drive<B: nexus_net::buf::Storage>(mut r: ResponseReader<B>, mut input: &[u8], step: usize, head: bool) -> Vec<Outcome> {
+fn drive<B: nexus_net::buf::Storage>(
+    mut r: ResponseReader<B>,
+    mut input: &[u8],
+    step: usize,
+    head: bool,
+) -> Vec<Outcome> {
     let mut out = Vec::new();
     for _ in 0..4 {
         r.begin(head);
@@ -56,7 +70,10 @@ fn drive<B: nexus_net::buf::Storage>(mut r: ResponseReader<B>, mut input: &[u8],
                     let _ = (resp.reason(), resp.version());
                     break Outcome::Response {
                         status: resp.status(),
-                        headers: resp.headers().map(|(n, v)| (n.to_string(), v.to_vec())).collect(),
+                        headers: resp
+                            .headers()
+                            .map(|(n, v)| (n.to_string(), v.to_vec()))
+                            .collect(),
                         body: resp.body().to_vec(),
                         keep_alive: resp.keep_alive(),
                     };
@@ -68,12 +85,17 @@ fn drive<B: nexus_net::buf::Storage>(mut r: ResponseReader<B>, mut input: &[u8],
                                 let resp = r.response();
                                 Outcome::Response {
                                     status: resp.status(),
-                                    headers: resp.headers().map(|(n, v)| (n.to_string(), v.to_vec())).collect(),
+                                    headers: resp
+                                        .headers()
+                                        .map(|(n, v)| (n.to_string(), v.to_vec()))
+                                        .collect(),
                                     body: resp.body().to_vec(),
                                     keep_alive: resp.keep_alive(),
                                 }
                             }
-                            Err(RestError::ConnectionClosed(why)) if why.starts_with("no response") => {
+                            Err(RestError::ConnectionClosed(why))
+                                if why.starts_with("no response") =>
+                            {
                                 Outcome::Incomplete
                             }
                             Err(e) => Outcome::Error(kind(&e)),
@@ -91,7 +113,13 @@ fn drive<B: nexus_net::buf::Storage>(mut r: ResponseReader<B>, mut input: &[u8],
                 }
             }
         };
-        let stop = !matches!(outcome, Outcome::Response { keep_alive: true, .. });
+        let stop = !matches!(
+            outcome,
+            Outcome::Response {
+                keep_alive: true,
+                ..
+            }
+        );
         out.push(outcome);
         if stop {
             break;
@@ -101,11 +129,17 @@ fn drive<B: nexus_net::buf::Storage>(mut r: ResponseReader<B>, mut input: &[u8],
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&ctl, input)) = data.split_first() else { return };
+    let Some((&ctl, input)) = data.split_first() else {
+        return;
+    };
     let head = ctl & 1 != 0;
     let step = usize::from(ctl >> 1) % 17;
     let whole = run(input, 0, head, false);
-    assert_eq!(run(input, step, head, false), whole, "fixed storage, step {step}");
+    assert_eq!(
+        run(input, step, head, false),
+        whole,
+        "fixed storage, step {step}"
+    );
     // A growable buffer starts small and may report a different buffer-size error,
     // but a success must be identical.
     let grown = run(input, step, head, true);

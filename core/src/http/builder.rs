@@ -4,9 +4,7 @@ use core::fmt;
 use core::marker::PhantomData;
 
 use super::request::{Method, Request, RequestWriter, LEN_DIGITS};
-use super::validate::{
-    check_header, check_query_encoded, check_query_raw, check_target, is_unreserved, itoa, Fault, HEX,
-};
+use super::validate::{check_header, check_target, itoa, scan, write_escaped, Fault, BAD_TARGET, BAD_TARGET_MSG, CRLF};
 #[allow(unused_imports)] // doc links
 use super::HttpError;
 use crate::buf::Storage;
@@ -147,12 +145,19 @@ impl<'w, B: Storage, S> RequestBuilder<'w, B, S> {
         }
     }
 
+    /// One pass over each part to validate it and count escapes, one reservation,
+    /// one write.
+    #[inline]
     fn push_query(&mut self, key: &[u8], value: &[u8], encode: bool) {
-        let check = if encode { check_query_encoded } else { check_query_raw };
-        if let Err(e) = check(key).and_then(|_| check(value)) {
-            self.fault(e);
-            return;
+        let ((ak, ek), (av, ev)) = (scan(key), scan(value));
+        let acc = ak | av;
+        if acc & CRLF != 0 {
+            return self.fault(Fault::Crlf);
         }
+        if !encode && acc & BAD_TARGET != 0 {
+            return self.fault(Fault::Url(BAD_TARGET_MSG));
+        }
+        let (ek, ev) = if encode { (ek, ev) } else { (0, 0) };
         let sep: &[u8] = if self.has_query {
             b"&"
         } else if self.pos == self.query_start {
@@ -160,54 +165,42 @@ impl<'w, B: Storage, S> RequestBuilder<'w, B, S> {
         } else {
             b"?"
         };
-        self.put(sep);
         self.has_query = true;
-        if encode {
-            self.put_encoded(key);
-            self.put(b"=");
-            self.put_encoded(value);
-        } else {
-            self.put(key);
-            self.put(b"=");
-            self.put(value);
-        }
-    }
-
-    /// Percent-encode everything but RFC 3986 unreserved characters.
-    fn put_encoded(&mut self, src: &[u8]) {
-        let escapes = src.iter().filter(|&&b| !is_unreserved(b)).count();
-        if escapes == 0 {
-            return self.put(src);
-        }
-        let end = self.pos + src.len() + 2 * escapes;
+        let end = self.pos + sep.len() + key.len() + 2 * ek + 1 + value.len() + 2 * ev;
         if self.fault.is_none() && self.w.reserve(end) {
-            let out = &mut self.w.buf.bytes_mut()[self.pos..end];
-            let mut i = 0;
-            for &b in src {
-                if is_unreserved(b) {
-                    out[i] = b;
-                    i += 1;
-                } else {
-                    out[i..i + 3].copy_from_slice(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
-                    i += 3;
-                }
-            }
+            let out = &mut self.w.buf.bytes_mut()[..end];
+            let mut at = self.pos;
+            out[at..at + sep.len()].copy_from_slice(sep);
+            at = write_escaped(out, at + sep.len(), key, ek);
+            out[at] = b'=';
+            write_escaped(out, at + 1, value, ev);
         } else {
             self.fault(Fault::TooLarge);
         }
         self.pos = end;
     }
 
+    #[inline]
     fn push_header(&mut self, name: &str, value: &str) {
         self.end_target();
-        if let Err(e) = check_header(name.as_bytes(), value.as_bytes()) {
-            self.fault(e);
-            return;
+        let (name, value) = (name.as_bytes(), value.as_bytes());
+        if let Err(e) = check_header(name, value) {
+            return self.fault(e);
         }
-        self.put(name.as_bytes());
-        self.put(b": ");
-        self.put(value.as_bytes());
-        self.put(b"\r\n");
+        let end = self.pos + name.len() + 2 + value.len() + 2;
+        if self.fault.is_none() && self.w.reserve(end) {
+            let out = &mut self.w.buf.bytes_mut()[self.pos..end];
+            let (n, rest) = out.split_at_mut(name.len());
+            n.copy_from_slice(name);
+            let (sep, rest) = rest.split_at_mut(2);
+            sep.copy_from_slice(b": ");
+            let (v, crlf) = rest.split_at_mut(value.len());
+            v.copy_from_slice(value);
+            crlf.copy_from_slice(b"\r\n");
+        } else {
+            self.fault(Fault::TooLarge);
+        }
+        self.pos = end;
     }
 
     fn push_body(&mut self, body: &[u8]) {
@@ -229,6 +222,11 @@ impl<'w, B: Storage, S> RequestBuilder<'w, B, S> {
         let len_at = self.pos;
         self.pos += LEN_DIGITS + 4;
         let body_at = self.pos;
+        // The length is written over the reserved room afterwards: it must exist
+        // even when the body turns out empty.
+        if self.fault.is_none() && !self.w.reserve(body_at) {
+            self.fault(Fault::TooLarge);
+        }
         let Some(n) = fill(self) else {
             self.fault(Fault::BodyWrite);
             return;
@@ -320,7 +318,9 @@ impl<'w, B: Storage> RequestBuilder<'w, B, Query> {
     }
 
     /// Write the body in place through [`core::fmt::Write`] (JSON, form data):
-    /// no intermediate copy; `Content-Length` is filled in afterwards.
+    /// no intermediate copy; `Content-Length` is filled in afterwards (room for a
+    /// 20-digit length is reserved while the body is written, then the body is moved
+    /// down over what the length did not use).
     ///
     /// Errors (reported by `finish`): [`RestError::BodyWrite`] if `f` returns an
     /// error other than running out of room, [`RestError::RequestTooLarge`] if it

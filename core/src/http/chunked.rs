@@ -1,9 +1,10 @@
 //! In-place decoder for `Transfer-Encoding: chunked` (RFC 9112 section 7.1).
 //!
 //! The decoder works on one buffer holding the decoded body followed by the encoded
-//! bytes not yet consumed. Each chunk's payload is moved down over the chunk framing
-//! already consumed, so the body ends up contiguous at the front of the buffer
-//! without a second buffer and without allocating. Chunk extensions are accepted
+//! bytes not yet consumed. The first chunk's payload stays where it is; each later
+//! chunk's payload is moved down over the chunk framing already consumed, so the body
+//! ends up contiguous without a second buffer and without allocating (a body sent as
+//! one chunk is not copied at all). Chunk extensions are accepted
 //! (checked for control bytes, then ignored); trailer fields are checked and
 //! discarded.
 
@@ -38,7 +39,7 @@ enum State {
 /// let mut dec = ChunkedDecoder::new(1024, 1 << 20);
 /// let (mut out, mut raw) = (0, 0);
 /// assert!(dec.decode_in_place(&mut buf, &mut out, &mut raw).unwrap());
-/// assert_eq!(&buf[..out], b"hello world");
+/// assert_eq!(&buf[dec.body_start(out)..out], b"hello world");
 /// assert_eq!(&buf[raw..], b"NEXT"); // bytes after the body are left alone
 /// ```
 #[derive(Debug, Clone)]
@@ -75,6 +76,12 @@ impl ChunkedDecoder {
         self.total
     }
 
+    /// Where the decoded body starts, given the current `out` index:
+    /// `out - self.decoded()`.
+    pub fn body_start(&self, out: usize) -> usize {
+        out - self.total
+    }
+
     /// A lower bound of the whole body size: bytes decoded plus the rest of the chunk
     /// being read.
     pub fn size_lower_bound(&self) -> usize {
@@ -86,9 +93,11 @@ impl ChunkedDecoder {
 
     /// Decode as much of `buf[*raw..]` as possible.
     ///
-    /// On entry `buf[..*out]` is the body decoded so far and `buf[*raw..]` the encoded
-    /// bytes not yet consumed (`*out <= *raw`). Payload bytes are moved to `*out`;
-    /// both indices advance. Returns `Ok(true)` when the body is complete (then
+    /// Start with `*out == *raw` (the index where the encoded body begins). Between
+    /// calls `buf[self.body_start(*out)..*out]` is the body decoded so far and
+    /// `buf[*raw..]` the encoded bytes not yet consumed (`*out <= *raw`); the caller
+    /// may move both regions (keeping their contents) between calls, e.g. to compact
+    /// its buffer. Payload bytes are moved to `*out`; both indices advance. Returns `Ok(true)` when the body is complete (then
     /// `buf[*raw..]` is whatever follows the body), `Ok(false)` when more input is
     /// needed.
     ///
@@ -108,14 +117,19 @@ impl ChunkedDecoder {
             match self.state {
                 State::Size => {
                     let avail = &buf[*raw..];
-                    let Some(nl) = find_line(avail, self.max_line) else {
-                        if avail.len() >= self.max_line {
-                            return Err(HttpError::ChunkLineTooLong.into());
+                    let (size, line_len) = match fast_size_line(avail, self.max_line) {
+                        Some(parsed) => parsed,
+                        None => {
+                            let Some(nl) = find_line(avail, self.max_line) else {
+                                if avail.len() >= self.max_line {
+                                    return Err(HttpError::ChunkLineTooLong.into());
+                                }
+                                return Ok(false);
+                            };
+                            (parse_size_line(&avail[..nl])?, nl + 1)
                         }
-                        return Ok(false);
                     };
-                    let size = parse_size_line(&avail[..nl])?;
-                    *raw += nl + 1;
+                    *raw += line_len;
                     if size == 0 {
                         self.state = State::Trailers;
                     } else {
@@ -131,7 +145,11 @@ impl ChunkedDecoder {
                     if n == 0 {
                         return Ok(false);
                     }
-                    if *out != *raw {
+                    if self.total == 0 {
+                        // Nothing decoded yet: the body can start where the first
+                        // payload already is.
+                        *out = *raw;
+                    } else if *out != *raw {
                         buf.copy_within(*raw..*raw + n, *out);
                     }
                     *out += n;
@@ -180,6 +198,44 @@ impl ChunkedDecoder {
         }
     }
 }
+
+/// The common chunk-size line, `1*HEXDIG CRLF` without extensions, parsed in one
+/// pass: `(size, line length)`. `None` sends everything else (extensions, errors,
+/// incomplete or over-long lines, sizes that might overflow) to the general path,
+/// which gives the same answer for what this accepts.
+#[inline]
+fn fast_size_line(avail: &[u8], max_line: usize) -> Option<(usize, usize)> {
+    // Fewer than usize::BITS / 4 digits can't overflow.
+    let max_digits = (usize::BITS / 4) as usize - 1;
+    let mut size = 0usize;
+    let mut i = 0;
+    while i < avail.len() && i < max_digits {
+        let d = HEX_VALUE[usize::from(avail[i])];
+        if d == 0xff {
+            break;
+        }
+        size = size << 4 | usize::from(d);
+        i += 1;
+    }
+    let ok = i > 0 && i + 2 <= max_line && avail.get(i..i + 2) == Some(&b"\r\n"[..]);
+    ok.then_some((size, i + 2))
+}
+
+static HEX_VALUE: [u8; 256] = {
+    let mut t = [0xffu8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
 
 /// Index of the first LF within the first `limit` bytes of `buf`.
 #[inline]
@@ -267,7 +323,7 @@ mod tests {
         if !done {
             return Err(HttpErrorOrSize::Incomplete);
         }
-        Ok((buf[..out].to_vec(), buf[raw..].to_vec()))
+        Ok((buf[dec.body_start(out)..out].to_vec(), buf[raw..].to_vec()))
     }
 
     #[derive(Debug, PartialEq)]
@@ -298,6 +354,23 @@ mod tests {
     #[test]
     fn simple_chunks() {
         ok(b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n", b"hello world", b"");
+    }
+
+    #[test]
+    fn fast_and_general_size_line_paths_agree() {
+        for line in
+            [&b"1a\r\n"[..], b"0\r\n", b"00000000000000000001\r\n", b"fffffffffffffff\r\n", b"1a;x\r\n", b"1a \r\n"]
+        {
+            let nl = line.iter().position(|&b| b == b'\n').unwrap();
+            let general = parse_size_line(&line[..nl]).ok().map(|n| (n, nl + 1));
+            if let Some(fast) = fast_size_line(line, 64) {
+                assert_eq!(Some(fast), general, "{line:?}");
+            }
+        }
+        assert_eq!(fast_size_line(b"1a\r\n", 64), Some((26, 4)));
+        assert_eq!(fast_size_line(b"1a\r\n", 3), None, "over the line limit: general path decides");
+        assert_eq!(fast_size_line(b"1a\r", 64), None);
+        assert_eq!(fast_size_line(b"1a;x\r\n", 64), None);
     }
 
     #[test]

@@ -15,20 +15,34 @@ pub(super) struct FramingHeaders {
 }
 
 impl FramingHeaders {
+    /// Cheap pre-filter on the name's length and first letter: only `Connection`
+    /// (10), `Content-Length` (14) and `Transfer-Encoding` (17) are looked at.
+    #[inline(always)]
+    pub(super) fn may_matter(name: &[u8]) -> bool {
+        const LENGTHS: u32 = 1 << 10 | 1 << 14 | 1 << 17;
+        let len = name.len();
+        if len >= 32 || LENGTHS & (1 << len) == 0 {
+            return false;
+        }
+        let first = name[0] | 0x20;
+        first == if len == 17 { b't' } else { b'c' }
+    }
+
     #[inline]
     pub(super) fn observe(&mut self, name: &[u8], value: &[u8]) -> Result<(), HttpError> {
         match name.len() {
-            14 if name.eq_ignore_ascii_case(b"content-length") => {
-                // A list of identical values ("5, 5") is tolerated (RFC 9110 8.6).
-                for item in value.split(|&b| b == b',') {
-                    let n = parse_decimal(trim_ows(item))?;
-                    match self.content_length {
-                        Some(prev) if prev != n => return Err(HttpError::ConflictingContentLength),
-                        _ => self.content_length = Some(n),
-                    }
+            14 if token_eq(name, b"content-length") => {
+                let n = if !value.is_empty() && value.iter().all(u8::is_ascii_digit) {
+                    parse_decimal(value)? // the common case: one plain number
+                } else {
+                    parse_length_list(value)?
+                };
+                match self.content_length {
+                    Some(prev) if prev != n => return Err(HttpError::ConflictingContentLength),
+                    _ => self.content_length = Some(n),
                 }
             }
-            17 if name.eq_ignore_ascii_case(b"transfer-encoding") => {
+            17 if token_eq(name, b"transfer-encoding") => {
                 self.transfer_encoding = true;
                 for item in value.split(|&b| b == b',') {
                     let coding = trim_ows(item);
@@ -39,7 +53,8 @@ impl FramingHeaders {
                     self.chunked_last = coding.eq_ignore_ascii_case(b"chunked");
                 }
             }
-            10 if name.eq_ignore_ascii_case(b"connection")
+            10 if token_eq(name, b"connection")
+                && !token_eq(value, b"keep-alive")
                 && value.split(|&b| b == b',').any(|t| trim_ows(t).eq_ignore_ascii_case(b"close")) =>
             {
                 self.close = true;
@@ -48,6 +63,28 @@ impl FramingHeaders {
         }
         Ok(())
     }
+}
+
+/// Case-insensitive comparison of a token with a lowercase name made only of
+/// letters and `-`: OR-ing 0x20 lowercases letters and keeps `-`, and among token
+/// characters only letters and `-` map onto letters and `-`.
+#[inline(always)]
+fn token_eq(token: &[u8], lower: &[u8]) -> bool {
+    token.len() == lower.len() && token.iter().zip(lower).all(|(&a, &b)| a | 0x20 == b)
+}
+
+/// A list of identical values ("5, 5") is tolerated (RFC 9110 section 8.6).
+#[cold]
+fn parse_length_list(value: &[u8]) -> Result<usize, HttpError> {
+    let mut found = None;
+    for item in value.split(|&b| b == b',') {
+        let n = parse_decimal(trim_ows(item))?;
+        match found {
+            Some(prev) if prev != n => return Err(HttpError::ConflictingContentLength),
+            _ => found = Some(n),
+        }
+    }
+    found.ok_or(HttpError::InvalidContentLength)
 }
 
 fn trim_ows(mut s: &[u8]) -> &[u8] {

@@ -3,7 +3,7 @@
 use super::response::Span;
 use super::Version;
 
-/// A complete response, borrowed from its [`ResponseReader`].
+/// A complete response, borrowed from its [`ResponseReader`](super::ResponseReader).
 ///
 /// Plain data: it implements no `Drop`, so a caller may drop the reader's owner
 /// while only the `Response` binding is still in scope syntactically.
@@ -14,7 +14,7 @@ pub struct Response<'a> {
     pub(super) body: &'a [u8],
     pub(super) status: u16,
     pub(super) version: Version,
-    pub(super) reason: (u32, u32),
+    pub(super) reason: (u16, u16),
     pub(super) keep_alive: bool,
 }
 
@@ -26,7 +26,7 @@ impl<'a> Response<'a> {
 
     /// The reason phrase (may be empty).
     pub fn reason(&self) -> &'a str {
-        let (off, len) = (self.reason.0 as usize, self.reason.1 as usize);
+        let (off, len) = (usize::from(self.reason.0), usize::from(self.reason.1));
         core::str::from_utf8(&self.head[off..off + len]).unwrap_or("")
     }
 
@@ -57,15 +57,14 @@ impl<'a> Response<'a> {
         let name = name.as_bytes();
         let head = self.head;
         self.spans.iter().find_map(|s| {
-            let n = &head[s.name as usize..(s.name + s.name_len) as usize];
-            (n.len() == name.len() && n.eq_ignore_ascii_case(name))
-                .then(|| &head[s.value as usize..(s.value + s.value_len) as usize])
+            let n = &head[s.name_range()];
+            (n.len() == name.len() && n.eq_ignore_ascii_case(name)).then(|| &head[s.value_range()])
         })
     }
 
     /// All header lines in order, as `(name, value)`; repeated names appear repeatedly.
-    pub fn headers(&self) -> Headers<'a> {
-        Headers { head: self.head, spans: self.spans.iter() }
+    pub fn headers(&self) -> HeaderIter<'a> {
+        HeaderIter { head: self.head, spans: self.spans.iter() }
     }
 
     /// Number of header lines.
@@ -89,18 +88,18 @@ impl core::fmt::Debug for Response<'_> {
 
 /// Iterator over a response's header lines: `(name, value)`.
 #[derive(Clone)]
-pub struct Headers<'a> {
+pub struct HeaderIter<'a> {
     head: &'a [u8],
     spans: core::slice::Iter<'a, Span>,
 }
 
-impl<'a> Iterator for Headers<'a> {
+impl<'a> Iterator for HeaderIter<'a> {
     type Item = (&'a str, &'a [u8]);
 
     fn next(&mut self) -> Option<Self::Item> {
         let s = self.spans.next()?;
-        let name = &self.head[s.name as usize..(s.name + s.name_len) as usize];
-        let value = &self.head[s.value as usize..(s.value + s.value_len) as usize];
+        let name = &self.head[s.name_range()];
+        let value = &self.head[s.value_range()];
         // Names were checked by httparse to be tokens, hence ASCII.
         Some((core::str::from_utf8(name).unwrap_or(""), value))
     }
@@ -110,4 +109,16 @@ impl<'a> Iterator for Headers<'a> {
     }
 }
 
-impl ExactSizeIterator for Headers<'_> {}
+impl ExactSizeIterator for HeaderIter<'_> {}
+
+impl Span {
+    #[inline]
+    fn name_range(&self) -> core::ops::Range<usize> {
+        usize::from(self.name)..usize::from(self.name) + usize::from(self.name_len)
+    }
+
+    #[inline]
+    fn value_range(&self) -> core::ops::Range<usize> {
+        usize::from(self.value)..usize::from(self.value) + usize::from(self.value_len)
+    }
+}

@@ -43,10 +43,10 @@ mod response;
 pub(crate) mod split_feed;
 mod validate;
 
-pub use builder::{Body, BodyWriter, Headers as HeadersState, Query, RequestBuilder};
+pub use builder::{Body, BodyWriter, Headers, Query, RequestBuilder};
 pub use chunked::ChunkedDecoder;
 pub use error::HttpError;
-pub use message::{Headers, Response};
+pub use message::{HeaderIter, Response};
 pub use request::{Method, Request, RequestWriter, DEFAULT_MAX_REQUEST_SIZE};
 pub use response::{
     Progress, ResponseReader, Version, DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_HEADERS, DEFAULT_MAX_HEAD_SIZE,

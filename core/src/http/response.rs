@@ -45,10 +45,10 @@ pub enum Version {
 /// holds no reference into its own buffer.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Span {
-    pub(super) name: u32,
-    pub(super) name_len: u32,
-    pub(super) value: u32,
-    pub(super) value_len: u32,
+    pub(super) name: u16,
+    pub(super) name_len: u16,
+    pub(super) value: u16,
+    pub(super) value_len: u16,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,14 +131,18 @@ pub struct ResponseReader<B: Storage, const H: usize = DEFAULT_MAX_HEADERS> {
     head_len: usize,
     status: u16,
     version: Version,
-    reason: (u32, u32),
+    reason: (u16, u16),
     spans: [Span; H],
     header_count: usize,
     keep_alive: bool,
     framing: Framing,
-    // Body, relative to `start + head_len`.
+    // Body, relative to `start + head_len`: the decoded body is
+    // `[body_off, body_off + body_len)`; `raw` is where the undecoded bytes start and
+    // `out` the chunked decoder's write index.
+    body_off: usize,
     body_len: usize,
     raw: usize,
+    out: usize,
     chunked: ChunkedDecoder,
     /// Total bytes of the complete response (head plus encoded body).
     consumed: usize,
@@ -176,16 +180,19 @@ impl<B: Storage, const H: usize> ResponseReader<B, H> {
             header_count: 0,
             keep_alive: false,
             framing: Framing::Empty,
+            body_off: 0,
             body_len: 0,
             raw: 0,
+            out: 0,
             chunked: ChunkedDecoder::new(DEFAULT_MAX_HEAD_SIZE, DEFAULT_MAX_BODY_SIZE),
             consumed: 0,
         }
     }
 
     /// Largest head (status line and headers) accepted, and largest chunk-size line
-    /// and trailer section; default [`DEFAULT_MAX_HEAD_SIZE`]. A larger head is
-    /// [`HttpError::HeadTooLarge`].
+    /// and trailer section; default [`DEFAULT_MAX_HEAD_SIZE`], at most 65535 (header
+    /// positions are kept as 16-bit offsets; larger values are capped). A larger head
+    /// is [`HttpError::HeadTooLarge`].
     pub fn with_max_head_size(mut self, n: usize) -> Self {
         self.set_max_head_size(n);
         self
@@ -202,8 +209,8 @@ impl<B: Storage, const H: usize> ResponseReader<B, H> {
     /// See [`with_max_head_size`](Self::with_max_head_size); applies from the next
     /// response.
     pub fn set_max_head_size(&mut self, n: usize) {
-        // Header positions are stored as u32 offsets.
-        self.max_head = n.min(u32::MAX as usize);
+        // Header positions are stored as u16 offsets.
+        self.max_head = n.min(usize::from(u16::MAX));
     }
 
     /// See [`with_max_body_size`](Self::with_max_body_size); applies from the next
@@ -284,10 +291,15 @@ impl<B: Storage, const H: usize> ResponseReader<B, H> {
         self.end += n;
     }
 
-    /// Copy `data` in and advance: a convenience for tests and for transports that
-    /// hand out their own buffers. Returns the first `Complete` or error; bytes that
-    /// don't fit are an error ([`HttpError::HeadTooLarge`] or
-    /// [`RestError::BodyTooLarge`]).
+    /// Copy `data` in and advance: a convenience for tests and one-shot use. `data`
+    /// is copied in pieces as large as the spare room, and copying stops as soon as
+    /// the response is complete, so bytes of `data` after that point may be dropped:
+    /// with pipelined input, use [`spare`](Self::spare) and
+    /// [`commit`](Self::commit) instead.
+    ///
+    /// # Errors
+    /// As [`advance`](Self::advance); input that can't fit is
+    /// [`HttpError::HeadTooLarge`] or [`RestError::BodyTooLarge`].
     pub fn feed(&mut self, mut data: &[u8]) -> Result<Progress, RestError> {
         loop {
             let p = self.advance()?;
@@ -382,7 +394,7 @@ impl<B: Storage, const H: usize> ResponseReader<B, H> {
         Some(Response {
             head: &bytes[..self.head_len],
             spans: &self.spans[..self.header_count],
-            body: &bytes[body_start..body_start + self.body_len],
+            body: &bytes[body_start + self.body_off..body_start + self.body_off + self.body_len],
             status: self.status,
             version: self.version,
             reason: self.reason,
@@ -456,33 +468,36 @@ impl<B: Storage, const H: usize> ResponseReader<B, H> {
 
             let base = data.as_ptr() as usize;
             // Empty slices may point anywhere (httparse returns a static "" for a
-            // missing reason), so they get offset 0.
-            let off = |s: &[u8]| {
-                if s.is_empty() {
-                    0
-                } else {
-                    (s.as_ptr() as usize - base) as u32
-                }
-            };
+            // missing reason), so they get offset 0; branch-free on the hot loop.
+            let off = |s: &[u8]| (s.as_ptr() as usize).wrapping_sub(base) * usize::from(!s.is_empty());
             let mut framing = FramingHeaders::default();
+            // Two loops: a branch-free conversion the compiler can vectorize, then
+            // a cheap length filter for the few headers that decide framing.
             for (span, h) in self.spans.iter_mut().zip(resp.headers.iter()) {
+                // Offsets fit: the head is at most `max_head` <= u16::MAX bytes.
                 *span = Span {
-                    name: off(h.name.as_bytes()),
-                    name_len: h.name.len() as u32,
-                    value: off(h.value),
-                    value_len: h.value.len() as u32,
+                    name: off(h.name.as_bytes()) as u16,
+                    name_len: h.name.len() as u16,
+                    value: off(h.value) as u16,
+                    value_len: h.value.len() as u16,
                 };
-                framing.observe(h.name.as_bytes(), h.value)?;
+            }
+            for h in resp.headers.iter() {
+                if FramingHeaders::may_matter(h.name.as_bytes()) {
+                    framing.observe(h.name.as_bytes(), h.value)?;
+                }
             }
             self.header_count = resp.headers.len();
             let reason = resp.reason.unwrap_or("");
-            self.reason = (off(reason.as_bytes()), reason.len() as u32);
+            self.reason = (off(reason.as_bytes()) as u16, reason.len() as u16);
             self.status = status;
             self.version = if resp.version == Some(0) { Version::Http10 } else { Version::Http11 };
             self.head_len = head_len;
             self.decide_framing(&framing)?;
+            self.body_off = 0;
             self.body_len = 0;
             self.raw = 0;
+            self.out = 0;
             self.state = State::Body;
             return Ok(true);
         }
@@ -539,9 +554,11 @@ impl<B: Storage, const H: usize> ResponseReader<B, H> {
             }
             Framing::Chunked => {
                 let buf = &mut self.buf.bytes_mut()[body_start..self.end];
-                if !self.chunked.decode_in_place(buf, &mut self.body_len, &mut self.raw)? {
+                if !self.chunked.decode_in_place(buf, &mut self.out, &mut self.raw)? {
                     return Ok(Progress::NeedMore);
                 }
+                self.body_off = self.chunked.body_start(self.out);
+                self.body_len = self.chunked.decoded();
             }
             Framing::Close => {
                 if have > self.max_body {
@@ -573,14 +590,21 @@ impl<B: Storage, const H: usize> ResponseReader<B, H> {
         if self.end < cap {
             return Ok(());
         }
-        if self.state == State::Body && self.framing == Framing::Chunked && self.raw > self.body_len {
-            // Close the gap left by consumed chunk framing.
+        if self.state == State::Body && self.framing == Framing::Chunked {
+            // Close the gaps left by consumed chunk framing: the body moves to the
+            // front, the undecoded bytes right after it.
             let body_start = self.start + self.head_len;
-            let gap = self.raw - self.body_len;
-            self.buf.bytes_mut().copy_within(body_start + self.raw..self.end, body_start + self.body_len);
-            self.raw = self.body_len;
-            self.end -= gap;
-            return Ok(());
+            let decoded = self.chunked.decoded();
+            let first = self.chunked.body_start(self.out);
+            if first > 0 || self.raw > self.out {
+                let bytes = self.buf.bytes_mut();
+                bytes.copy_within(body_start + first..body_start + self.out, body_start);
+                bytes.copy_within(body_start + self.raw..self.end, body_start + decoded);
+                self.end -= self.raw - decoded;
+                self.out = decoded;
+                self.raw = decoded;
+                return Ok(());
+            }
         }
         let limit = self.max_head.saturating_mul(2).saturating_add(self.max_body);
         let want = cap.saturating_mul(2).max(MIN_GROW).min(limit);

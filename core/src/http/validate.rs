@@ -1,7 +1,7 @@
 //! What the request writer may write: header names and values, paths, queries and
 //! hosts are checked before a byte of them is copied.
 
-use super::{is_tchar, HttpError};
+use super::HttpError;
 use crate::rest::RestError;
 
 /// The first error a builder met, reported by `finish`.
@@ -16,14 +16,93 @@ pub(super) enum Fault {
 
 pub(super) const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
+/// Byte classes, as bit flags OR-ed over a whole string in one pass.
+/// CR, LF or NUL: header injection.
+pub(super) const CRLF: u8 = 1;
+/// Not an RFC 9110 `tchar`: can't be in a header name.
+pub(super) const BAD_NAME: u8 = 2;
+/// A control byte other than HTAB (CR, LF, NUL also have [`CRLF`]): can't be in a
+/// header value.
+pub(super) const BAD_VALUE: u8 = 4;
+/// Not printable ASCII, or space, or `#`: can't be written raw in a request target.
+pub(super) const BAD_TARGET: u8 = 8;
+/// Not an RFC 3986 unreserved character: percent-encoded in a query. Must stay the
+/// highest flag (`class >> 4` counts escapes).
+pub(super) const ESCAPE: u8 = 16;
+
+const fn class_of(b: u8) -> u8 {
+    let mut c = 0;
+    if b == b'\r' || b == b'\n' || b == 0 {
+        c |= CRLF;
+    }
+    let tchar = b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~'
+        );
+    if !tchar {
+        c |= BAD_NAME;
+    }
+    if (b < 0x20 && b != b'\t') || b == 0x7f {
+        c |= BAD_VALUE;
+    }
+    if b < 0x21 || b > 0x7e || b == b'#' {
+        c |= BAD_TARGET;
+    }
+    if !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')) {
+        c |= ESCAPE;
+    }
+    c
+}
+
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = class_of(i as u8);
+        i += 1;
+    }
+    t
+};
+
+/// The OR of the classes of `s`'s bytes, and how many of them need escaping.
+/// The count takes a second pass, only when some byte needs escaping (rare for
+/// trading parameters: symbols, numbers, hex signatures).
 #[inline]
-pub(super) fn is_unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+pub(super) fn scan(s: &[u8]) -> (u8, usize) {
+    let acc = classes(s);
+    if acc & ESCAPE == 0 {
+        return (acc, 0);
+    }
+    let esc = s.iter().map(|&b| usize::from(CLASS[usize::from(b)] >> 4)).sum();
+    (acc, esc)
 }
 
 #[inline]
-pub(super) fn is_crlf_nul(b: u8) -> bool {
-    matches!(b, b'\r' | b'\n' | 0)
+fn classes(s: &[u8]) -> u8 {
+    s.iter().fold(0, |acc, &b| acc | CLASS[usize::from(b)])
+}
+
+/// Copy `src` into `out` from `at`, percent-encoding all but unreserved bytes;
+/// `escapes` is the count from [`scan`]. Returns the new position.
+#[inline]
+pub(super) fn write_escaped(out: &mut [u8], mut at: usize, src: &[u8], escapes: usize) -> usize {
+    if escapes == 0 {
+        out[at..at + src.len()].copy_from_slice(src);
+        return at + src.len();
+    }
+    for &b in src {
+        if CLASS[usize::from(b)] & ESCAPE == 0 {
+            out[at] = b;
+            at += 1;
+        } else {
+            out[at] = b'%';
+            out[at + 1] = HEX[usize::from(b >> 4)];
+            out[at + 2] = HEX[usize::from(b & 15)];
+            at += 3;
+        }
+    }
+    at
 }
 
 /// Decimal digits of `n`, written at the end of `out`.
@@ -40,7 +119,7 @@ pub(super) fn itoa(mut n: usize, out: &mut [u8; 20]) -> &[u8] {
 }
 
 pub(super) fn check_host(host: &[u8]) -> Result<(), RestError> {
-    if host.iter().any(|&b| is_crlf_nul(b)) {
+    if classes(host) & CRLF != 0 {
         return Err(RestError::CrlfInjection);
     }
     if host.is_empty() {
@@ -55,45 +134,45 @@ pub(super) fn check_host(host: &[u8]) -> Result<(), RestError> {
     }
 }
 
+pub(super) const BAD_TARGET_MSG: &str = "space, '#', control or non-ASCII byte in the path or query; percent-encode it";
+
 /// Path and raw-query bytes: printable ASCII but space and `#`.
+#[inline]
 pub(super) fn check_target(s: &[u8]) -> Result<(), Fault> {
-    for &b in s {
-        if is_crlf_nul(b) {
-            return Err(Fault::Crlf);
-        }
-        if !(0x21..0x7f).contains(&b) || b == b'#' {
-            return Err(Fault::Url("space, '#', control or non-ASCII byte in the path or query; percent-encode it"));
-        }
-    }
-    Ok(())
+    target_fault(classes(s))
 }
 
-pub(super) fn check_query_raw(s: &[u8]) -> Result<(), Fault> {
-    check_target(s)
-}
-
-pub(super) fn check_query_encoded(s: &[u8]) -> Result<(), Fault> {
-    if s.iter().any(|&b| is_crlf_nul(b)) {
+/// The fault for a request-target string whose classes OR to `acc`.
+#[inline]
+fn target_fault(acc: u8) -> Result<(), Fault> {
+    if acc & CRLF != 0 {
         Err(Fault::Crlf)
+    } else if acc & BAD_TARGET != 0 {
+        Err(Fault::Url(BAD_TARGET_MSG))
     } else {
         Ok(())
     }
 }
 
+#[inline]
 pub(super) fn check_header(name: &[u8], value: &[u8]) -> Result<(), Fault> {
-    if name.iter().chain(value).any(|&b| is_crlf_nul(b)) {
+    let (n, v) = (classes(name), classes(value));
+    if (n | v) & CRLF != 0 {
         return Err(Fault::Crlf);
     }
-    if name.is_empty() || !name.iter().all(|&b| is_tchar(b)) {
+    if name.is_empty() || n & BAD_NAME != 0 {
         return Err(Fault::Http(HttpError::InvalidHeaderName));
     }
-    if value.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+    if v & BAD_VALUE != 0 {
         return Err(Fault::Http(HttpError::InvalidHeaderValue));
     }
-    if name.eq_ignore_ascii_case(b"host")
-        || name.eq_ignore_ascii_case(b"content-length")
-        || name.eq_ignore_ascii_case(b"transfer-encoding")
-    {
+    let reserved = match name.len() {
+        4 => name.eq_ignore_ascii_case(b"host"),
+        14 => name.eq_ignore_ascii_case(b"content-length"),
+        17 => name.eq_ignore_ascii_case(b"transfer-encoding"),
+        _ => false,
+    };
+    if reserved {
         return Err(Fault::Http(HttpError::ReservedHeader));
     }
     Ok(())
@@ -110,5 +189,32 @@ impl From<Fault> for RestError {
             Fault::Http(e) => RestError::Http(e),
             Fault::BodyWrite => RestError::BodyWrite,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classes_match_the_rfcs() {
+        for b in 0..=255u8 {
+            let c = CLASS[usize::from(b)];
+            assert_eq!(c & CRLF != 0, matches!(b, b'\r' | b'\n' | 0), "{b:#x}");
+            assert_eq!(c & BAD_NAME == 0, super::super::is_tchar(b), "{b:#x}");
+            assert_eq!(c & ESCAPE == 0, b.is_ascii_alphanumeric() || b"-._~".contains(&b), "{b:#x}");
+            assert_eq!(c & BAD_VALUE != 0, b.is_ascii_control() && b != b'\t', "{b:#x}");
+            assert_eq!(c & BAD_TARGET == 0, b.is_ascii_graphic() && b != b'#', "{b:#x}");
+        }
+    }
+
+    #[test]
+    fn escaping() {
+        let src = b"a b/\xc3\xa9~";
+        let (acc, esc) = scan(src);
+        assert_eq!((acc & CRLF, esc), (0, 4));
+        let mut out = [0u8; 32];
+        let n = write_escaped(&mut out, 1, src, esc);
+        assert_eq!(&out[1..n], b"a%20b%2F%C3%A9~");
     }
 }

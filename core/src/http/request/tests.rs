@@ -380,3 +380,83 @@ fn growable_storage() {
     let req = w.post("/").body_writer(|b| b.write_str(&long)).finish().unwrap();
     assert!(w.bytes(&req).unwrap().ends_with(long.as_bytes()));
 }
+
+/// The shape of the pool recipe in seed/patterns.md: `finish()?` then
+/// `conn_and_reader()?`, with the connection handle holding `&writer` while the
+/// `Request` token is passed by value. Compiles only because the token borrows
+/// nothing; the `Response` (no `Drop`) borrows only the reader.
+#[test]
+fn request_token_borrows_nothing() {
+    use crate::http::{Request, Response, ResponseReader};
+
+    struct Slot {
+        writer: RequestWriter<[u8; 512]>,
+        wire: Vec<u8>,
+        reader: ResponseReader<[u8; 512]>,
+    }
+    struct Conn<'a> {
+        writer: &'a RequestWriter<[u8; 512]>,
+        wire: &'a mut Vec<u8>,
+    }
+    impl Slot {
+        fn conn_and_reader(&mut self) -> Result<(Conn<'_>, &mut ResponseReader<[u8; 512]>), RestError> {
+            Ok((Conn { writer: &self.writer, wire: &mut self.wire }, &mut self.reader))
+        }
+    }
+    impl Conn<'_> {
+        fn send(self, req: Request, reader: &mut ResponseReader<[u8; 512]>) -> Result<Response<'_>, RestError> {
+            self.wire.extend_from_slice(self.writer.bytes(&req)?);
+            reader.begin(req.is_head());
+            reader.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")?;
+            Ok(reader.response())
+        }
+    }
+    fn get(s: &mut Slot, path: &str) -> Result<Vec<u8>, RestError> {
+        let req = s.writer.get(path).finish()?;
+        let (conn, reader) = s.conn_and_reader()?;
+        let resp = conn.send(req, reader)?;
+        Ok(resp.body().to_vec())
+    }
+    let mut slot = Slot { writer: writer_on([0u8; 512]), wire: Vec::new(), reader: ResponseReader::new([0u8; 512]) };
+    assert_eq!(get(&mut slot, "/ping").unwrap(), b"ok");
+    assert!(slot.wire.starts_with(b"GET /ping HTTP/1.1\r\n"));
+}
+
+fn writer_on(storage: [u8; 512]) -> RequestWriter<[u8; 512]> {
+    RequestWriter::new(storage, "api.example.com", 443, true).unwrap()
+}
+
+#[test]
+fn in_place_body_at_the_end_of_fixed_storage_never_panics() {
+    // Every storage size from "too small for the head" to "fits": an empty or short
+    // in-place body must give a request or RequestTooLarge, never a panic.
+    for cap in 40..160 {
+        let mut storage = vec![0u8; cap];
+        let mut w = RequestWriter::new(&mut storage[..], "h.io", 80, false).unwrap();
+        for body in [&b""[..], b"x", b"0123456789"] {
+            for in_fmt in [true, false] {
+                let r = if in_fmt {
+                    // An empty body writes nothing at all (not even an empty slice).
+                    w.post("/o").body_writer(|b| if body.is_empty() { Ok(()) } else { b.write_bytes(body) }).finish()
+                } else {
+                    let n = body.len();
+                    w.post("/o")
+                        .body_with(n, |buf| {
+                            buf.copy_from_slice(body);
+                            n
+                        })
+                        .finish()
+                };
+                match r {
+                    Ok(req) => {
+                        let bytes = w.bytes(&req).unwrap();
+                        assert!(bytes.ends_with(body));
+                        well_formed(bytes);
+                    }
+                    Err(RestError::RequestTooLarge { capacity, .. }) => assert_eq!(capacity, cap),
+                    Err(e) => panic!("cap {cap}: {e:?}"),
+                }
+            }
+        }
+    }
+}

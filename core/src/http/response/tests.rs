@@ -281,6 +281,25 @@ fn pipelined_responses_do_not_bleed() {
 }
 
 #[test]
+fn framing_header_names_are_case_insensitive() {
+    let r = one(b"HTTP/1.1 200 OK\r\ncOnTeNt-LeNgTh: 3\r\n\r\nabc");
+    assert_eq!(r.body, b"abc");
+    let r = one(b"HTTP/1.1 200 OK\r\nTRANSFER-ENCODING: chunked\r\nCONNECTION: CLOSE\r\n\r\n1\r\nz\r\n0\r\n\r\n");
+    assert_eq!((r.body.as_slice(), r.keep_alive), (&b"z"[..], false));
+    let r = one(b"HTTP/1.1 200 OK\r\nConnection: KEEP-ALIVE\r\nContent-Length: 0\r\n\r\n");
+    assert!(r.keep_alive);
+    // Same length, one letter off: not a framing header.
+    let r = one(b"HTTP/1.1 200 OK\r\nContent-Lengtx: 3\r\nContent-Length: 1\r\n\r\na");
+    assert_eq!(r.body, b"a");
+    assert_eq!(
+        http(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer_Encoding: chunked\r\ntransfer-encoding: chunked\r\n\r\n"
+        ),
+        HttpError::ContentLengthWithTransferEncoding
+    );
+}
+
+#[test]
 fn duplicate_equal_content_length_is_accepted() {
     let r = one(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc");
     assert_eq!(r.body, b"abc");
