@@ -1,7 +1,7 @@
 //! [`Transport`]: the one I/O abstraction the clients are written against, and the
 //! byte-moving loops they share.
 
-use embassy_time::{with_timeout, Duration};
+use embassy_time::{with_deadline, with_timeout, Duration, Instant};
 use embedded_io_async::{Read, Write};
 use nexus_net::rest::IoErrorKind;
 
@@ -86,10 +86,12 @@ pub(crate) async fn read_some<T: Read + ?Sized>(
     buf: &mut [u8],
     timeout: Option<Duration>,
 ) -> Result<usize, IoFail> {
-    let read = async { io.read(buf).await.map_err(|e| IoFail::Io(kind_of(&e))) };
-    match timeout {
-        Some(t) => with_timeout(t, read).await.unwrap_or(Err(IoFail::Timeout)),
-        None => read.await,
+    // One code path with or without a timeout: no deadline is a deadline that never comes.
+    let deadline = timeout.map_or(Instant::MAX, |t| Instant::now() + t);
+    match with_deadline(deadline, io.read(buf)).await {
+        Ok(Ok(n)) => Ok(n),
+        Ok(Err(e)) => Err(IoFail::Io(kind_of(&e))),
+        Err(_) => Err(IoFail::Timeout),
     }
 }
 

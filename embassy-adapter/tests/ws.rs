@@ -327,3 +327,17 @@ fn connect_refused_and_bad_urls() {
         assert!(matches!(err, WsError::InvalidUrl(_)), "{err:?}");
     });
 }
+
+/// The adapter's own per-connection state (caller buffers excluded) stays under
+/// 1 KiB. Host pointers are 8 bytes; on a 32-bit MCU it is smaller still (the
+/// firmware demo asserts the same at compile time for thumbv7em).
+#[test]
+fn per_connection_state_is_under_1_kib() {
+    use nexus_embassy_net::http::HttpClient;
+    use nexus_embassy_net::ws::WsClient;
+    let ws = std::mem::size_of::<WsClient<'static, TcpSocket<'static>, rand::rngs::StdRng>>();
+    let http = std::mem::size_of::<HttpClient<'static, TcpSocket<'static>>>();
+    println!("WsClient: {ws} bytes, HttpClient: {http} bytes (host, 64-bit)");
+    assert!(ws < 1024, "WsClient is {ws} bytes");
+    assert!(http < 1024, "HttpClient is {http} bytes");
+}

@@ -1,10 +1,9 @@
 //! [`WsClient`]: a connected WebSocket, client role.
 
-use embassy_time::with_timeout;
+use embassy_time::{with_timeout, Duration};
 use nexus_net::rand_core::RngCore;
 use nexus_net::ws::{
-    CloseCode, CloseFrame, ControlPayload, FrameReader, FrameWriter, Message, OpCode, Progress, MAX_CONTROL_PAYLOAD,
-    MAX_HEADER_LEN,
+    CloseCode, ControlPayload, FrameReader, FrameWriter, Message, OpCode, Progress, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN,
 };
 
 use super::WsError;
@@ -39,8 +38,8 @@ pub struct WsClient<'b, T, R> {
     pub(super) reader: FrameReader<&'b mut [u8]>,
     pub(super) writer: FrameWriter<R>,
     pub(super) write_buf: &'b mut [u8],
-    pub(super) read_timeout: Option<embassy_time::Duration>,
-    pub(super) close_timeout: embassy_time::Duration,
+    pub(super) read_timeout: Option<Duration>,
+    pub(super) close_timeout: Duration,
     pub(super) subprotocol: Option<u8>,
     pub(super) auto_pong: bool,
     /// Our Close is on the wire.
@@ -49,13 +48,6 @@ pub struct WsClient<'b, T, R> {
     pub(super) finished: bool,
     /// A send was abandoned half-way.
     pub(super) poisoned: bool,
-}
-
-/// What `recv` must do about a control message before returning it.
-enum Control {
-    None,
-    Ping(ControlPayload),
-    Close(CloseFrame),
 }
 
 impl<'b, T: Transport, R: RngCore> WsClient<'b, T, R> {
@@ -74,47 +66,60 @@ impl<'b, T: Transport, R: RngCore> WsClient<'b, T, R> {
     /// [`WsError::Io`]; [`WsError::Timeout`] when the read timeout passed (the
     /// connection stays usable).
     pub async fn recv(&mut self) -> Result<Option<Message<'_>>, WsError> {
+        if self.next(self.read_timeout).await? {
+            Ok(self.reader.message())
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Read until a message is ready in the reader (`true`) or the connection is over
+    /// (`false`). Answers the peer's Close (and pings, with `auto_pong`) on the way;
+    /// after both Closes, finishes the connection gracefully.
+    async fn next(&mut self, timeout: Option<Duration>) -> Result<bool, WsError> {
         if self.finished {
-            return Ok(None);
+            return Ok(false);
         }
         loop {
             match self.reader.advance() {
                 Err(error) => return Err(self.fail(error).await),
                 Ok(Progress::Message) => {
-                    let control = match self.reader.message() {
-                        Some(Message::Close(frame)) => Control::Close(frame),
-                        Some(Message::Ping(data)) if self.auto_pong => Control::Ping(data),
-                        _ => Control::None,
+                    let reply = match self.reader.message() {
+                        Some(Message::Close(frame)) if !self.close_sent => Some((OpCode::Close, frame.code())),
+                        Some(Message::Ping(_)) if self.auto_pong => Some((OpCode::Pong, CloseCode::NoStatus)),
+                        _ => None,
                     };
-                    match control {
-                        Control::None => break,
-                        Control::Ping(data) => self.send_control(OpCode::Pong, &data).await?,
-                        Control::Close(frame) => {
-                            if !self.close_sent {
-                                // Echo the code (RFC 6455 section 5.5.1); an empty Close gets an empty one.
-                                self.send_close(frame.code(), "").await?;
-                            }
-                            debug!("websocket close received");
-                            break;
+                    match reply {
+                        None => return Ok(true),
+                        // Echo the code (RFC 6455 section 5.5.1); an empty Close gets an empty one.
+                        Some((OpCode::Close, code)) => {
+                            self.send_control(OpCode::Close, code, &[]).await?;
+                            return Ok(true);
+                        }
+                        Some(_) => {
+                            let data = match self.reader.message() {
+                                Some(Message::Ping(data)) => data,
+                                _ => ControlPayload::EMPTY,
+                            };
+                            self.send_control(OpCode::Pong, CloseCode::NoStatus, &data).await?;
                         }
                     }
                 }
                 Ok(Progress::NeedMore) => {
                     if self.reader.is_closed() {
                         self.finish().await;
-                        return Ok(None);
+                        return Ok(false);
                     }
-                    let n = transport::read_some(&mut self.io, self.reader.spare(), self.read_timeout).await?;
+                    let n = transport::read_some(&mut self.io, self.reader.spare(), timeout).await?;
                     if n == 0 {
                         debug!("websocket: end of stream");
                         self.finished = true;
-                        return Ok(None);
+                        return Ok(false);
                     }
                     self.reader.commit(n);
                 }
             }
         }
-        Ok(self.reader.message())
     }
 
     /// Send a text message of any size: messages larger than the write buffer are
@@ -141,7 +146,8 @@ impl<'b, T: Transport, R: RngCore> WsClient<'b, T, R> {
     /// [`WsError::Encode`] for a payload over 125 bytes, else as
     /// [`send_text`](Self::send_text).
     pub async fn send_ping(&mut self, payload: impl AsRef<[u8]>) -> Result<(), WsError> {
-        self.send_control(OpCode::Ping, payload.as_ref()).await
+        self.check_open()?;
+        self.send_control(OpCode::Ping, CloseCode::NoStatus, payload.as_ref()).await
     }
 
     /// Send a pong (payload at most 125 bytes), normally a ping's:
@@ -150,7 +156,8 @@ impl<'b, T: Transport, R: RngCore> WsClient<'b, T, R> {
     /// # Errors
     /// As [`send_ping`](Self::send_ping).
     pub async fn send_pong(&mut self, payload: impl AsRef<[u8]>) -> Result<(), WsError> {
-        self.send_control(OpCode::Pong, payload.as_ref()).await
+        self.check_open()?;
+        self.send_control(OpCode::Pong, CloseCode::NoStatus, payload.as_ref()).await
     }
 
     /// Close the connection gracefully: send a Close with `code` and `reason` (at
@@ -174,30 +181,22 @@ impl<'b, T: Transport, R: RngCore> WsClient<'b, T, R> {
             return Err(WsError::Poisoned);
         }
         if !self.close_sent {
-            self.send_close(code, reason).await?;
+            self.send_control(OpCode::Close, code, reason.as_bytes()).await?;
         }
-        let wait_close = async {
-            while !self.reader.is_closed() {
-                match self.reader.advance() {
-                    Err(_) => break,
-                    Ok(Progress::Message) => {}
-                    Ok(Progress::NeedMore) => {
-                        let n = transport::read_some(&mut self.io, self.reader.spare(), None).await?;
-                        if n == 0 {
-                            break;
-                        }
-                        self.reader.commit(n);
-                    }
-                }
-            }
+        // Messages still in flight are dropped; the peer's Close ends the loop and
+        // `next` then finishes the connection.
+        let timeout = self.close_timeout;
+        let drain = async {
+            while self.next(None).await? {}
             Ok::<(), WsError>(())
         };
-        let waited = with_timeout(self.close_timeout, wait_close).await;
-        self.finished = true;
-        waited.map_err(|_| WsError::Timeout)??;
-        transport::graceful_close(&mut self.io, self.write_buf, self.close_timeout).await?;
-        debug!("websocket closed");
-        Ok(())
+        match with_timeout(timeout, drain).await {
+            Ok(done) => done,
+            Err(_) => {
+                self.finished = true;
+                Err(WsError::Timeout)
+            }
+        }
     }
 
     /// The subprotocol the server chose, as an index into the list given to
@@ -241,55 +240,49 @@ impl<'b, T: Transport, R: RngCore> WsClient<'b, T, R> {
         self.check_open()?;
         let buf = &mut *self.write_buf;
         self.poisoned = true;
-        if self.writer.encoded_len(payload.len()) <= buf.len() {
-            let n = self.writer.encode_message(opcode, payload, buf)?;
-            transport::send_all(&mut self.io, &buf[..n]).await?;
-        } else {
-            // Stream it: headers and masked payload pieces staged through the buffer.
-            let mut fill = 0;
-            for frame in self.writer.fragments(opcode, payload)? {
-                let header = frame.header();
-                if buf.len() - fill < header.len() {
-                    transport::write_all(&mut self.io, &buf[..fill]).await?;
+        // Headers and masked payload pieces are staged through the write buffer, so a
+        // message of any size goes out without a buffer of its size.
+        let mut fill = 0;
+        for frame in self.writer.fragments(opcode, payload)? {
+            let header = frame.header();
+            if buf.len() - fill < header.len() {
+                transport::write_all(&mut self.io, &buf[..fill]).await?;
+                fill = 0;
+            }
+            buf[fill..fill + header.len()].copy_from_slice(header);
+            fill += header.len();
+            let mut from = 0;
+            while from < frame.payload().len() {
+                if fill == buf.len() {
+                    transport::write_all(&mut self.io, buf).await?;
                     fill = 0;
                 }
-                buf[fill..fill + header.len()].copy_from_slice(header);
-                fill += header.len();
-                let mut from = 0;
-                while from < frame.payload().len() {
-                    if fill == buf.len() {
-                        transport::write_all(&mut self.io, buf).await?;
-                        fill = 0;
-                    }
-                    let take = (buf.len() - fill).min(frame.payload().len() - from);
-                    frame.write_payload(from, &mut buf[fill..fill + take]);
-                    fill += take;
-                    from += take;
-                }
+                let take = (buf.len() - fill).min(frame.payload().len() - from);
+                frame.write_payload(from, &mut buf[fill..fill + take]);
+                fill += take;
+                from += take;
             }
-            transport::send_all(&mut self.io, &buf[..fill]).await?;
         }
+        transport::send_all(&mut self.io, &buf[..fill]).await?;
         self.poisoned = false;
         Ok(())
     }
 
-    async fn send_control(&mut self, opcode: OpCode, payload: &[u8]) -> Result<(), WsError> {
-        self.check_open()?;
-        let mut frame = [0u8; MAX_HEADER_LEN + MAX_CONTROL_PAYLOAD];
-        let n = self.writer.encode_control(opcode, payload, &mut frame)?;
-        self.poisoned = true;
-        transport::send_all(&mut self.io, &frame[..n]).await?;
-        self.poisoned = false;
-        Ok(())
-    }
-
-    async fn send_close(&mut self, code: CloseCode, reason: &str) -> Result<(), WsError> {
+    /// Send one control frame: a Ping or Pong with `payload`, or a Close with `code`
+    /// and `payload` as its reason (UTF-8: it comes from a `&str`).
+    async fn send_control(&mut self, opcode: OpCode, code: CloseCode, payload: &[u8]) -> Result<(), WsError> {
         if self.poisoned {
             return Err(WsError::Poisoned);
         }
         let mut frame = [0u8; MAX_HEADER_LEN + MAX_CONTROL_PAYLOAD];
-        let n = self.writer.encode_close(code, reason, &mut frame)?;
-        self.close_sent = true;
+        let n = if opcode == OpCode::Close {
+            let reason = core::str::from_utf8(payload).unwrap_or("");
+            let n = self.writer.encode_close(code, reason, &mut frame)?;
+            self.close_sent = true;
+            n
+        } else {
+            self.writer.encode_control(opcode, payload, &mut frame)?
+        };
         self.poisoned = true;
         transport::send_all(&mut self.io, &frame[..n]).await?;
         self.poisoned = false;
@@ -307,8 +300,8 @@ impl<'b, T: Transport, R: RngCore> WsClient<'b, T, R> {
     async fn fail(&mut self, error: nexus_net::ws::ProtocolError) -> WsError {
         let code = error.close_code();
         warn!("websocket protocol error: {}", error);
-        if !self.close_sent && !self.poisoned {
-            let _ = self.send_close(code, "").await;
+        if !self.close_sent {
+            let _ = self.send_control(OpCode::Close, code, &[]).await;
         }
         self.finish().await;
         WsError::Protocol { error, code }
