@@ -3,7 +3,7 @@
 //! [`WsClientBuilder`] sets buffer limits, timeouts, subprotocols and headers, then
 //! connects: by URL over an embassy-net stack (`connect`, `connect_tls`), or over a
 //! transport the caller has (`connect_with`). [`WsClient`] receives
-//! [`Message`](nexus_net::ws::Message)s borrowed from the caller's read buffer and
+//! [`Message`]s borrowed from the caller's read buffer and
 //! sends text, binary, ping, pong and close. Frames are parsed, validated and
 //! encoded by [`nexus_net::ws`].
 
