@@ -383,6 +383,13 @@ impl<'b, T: Transport, const H: usize> HttpClient<'b, T, H> {
     }
 }
 
+#[cfg(feature = "defmt")]
+impl<T, const H: usize> defmt::Format for HttpClient<'_, T, H> {
+    fn format(&self, f: defmt::Formatter) {
+        defmt::write!(f, "HttpClient {{ state: {} }}", self.state)
+    }
+}
+
 impl<T, const H: usize> core::fmt::Debug for HttpClient<'_, T, H> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("HttpClient").field("state", &self.state).finish_non_exhaustive()

@@ -29,6 +29,45 @@
 //! written is acknowledged and reads until the peer's end of stream, because
 //! embassy-net sends no FIN when a socket is merely dropped.
 //!
+//! ```no_run
+//! use embassy_net::Stack;
+//! use nexus_embassy_net::http::HttpClientBuilder;
+//! use nexus_embassy_net::net::TcpBuffers;
+//! use nexus_embassy_net::ws::{CloseCode, Message, WsClientBuilder};
+//! use nexus_net::rand_core::RngCore;
+//!
+//! async fn feed(stack: Stack<'_>, rng: impl RngCore) -> Result<(), nexus_embassy_net::ws::WsError> {
+//!     let (mut rx, mut tx) = ([0u8; 2048], [0u8; 2048]); // TCP windows
+//!     let (mut read_buf, mut write_buf) = ([0u8; 4096], [0u8; 512]);
+//!     let tcp = TcpBuffers { rx: &mut rx, tx: &mut tx };
+//!     let mut ws = WsClientBuilder::new()
+//!         .connect(stack, "ws://feed.example.com/stream", tcp, &mut read_buf, &mut write_buf, rng)
+//!         .await?;
+//!     ws.send_text(r#"{"op":"subscribe"}"#).await?;
+//!     while let Some(message) = ws.recv().await? {
+//!         match message {
+//!             Message::Text(text) => { let _ = text; }
+//!             Message::Ping(data) => ws.send_pong(data).await?,
+//!             _ => {}
+//!         }
+//!     }
+//!     ws.close(CloseCode::Normal, "").await
+//! }
+//!
+//! async fn price(stack: Stack<'_>) -> Result<u16, nexus_net::rest::RestError> {
+//!     let (mut rx, mut tx) = ([0u8; 2048], [0u8; 1024]);
+//!     let (mut request_buf, mut response_buf) = ([0u8; 512], [0u8; 2048]);
+//!     let tcp = TcpBuffers { rx: &mut rx, tx: &mut tx };
+//!     let mut http = HttpClientBuilder::new()
+//!         .connect(stack, "http://api.example.com", tcp, &mut request_buf, &mut response_buf)
+//!         .await?;
+//!     let req = http.writer().get("/api/v3/ticker/price").query("symbol", "BTCUSDT").finish()?;
+//!     let status = http.send(req).await?.status();
+//!     http.close().await?;
+//!     Ok(status)
+//! }
+//! ```
+//!
 //! Features: `tls` (default), `defmt` (`defmt::Format` on public types and logging
 //! through defmt; without it the crate logs nothing).
 #![no_std]

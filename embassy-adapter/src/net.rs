@@ -77,6 +77,19 @@ pub struct TcpBuffers<'a> {
     pub tx: &'a mut [u8],
 }
 
+impl core::fmt::Debug for TcpBuffers<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TcpBuffers").field("rx", &self.rx.len()).field("tx", &self.tx.len()).finish()
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for TcpBuffers<'_> {
+    fn format(&self, f: defmt::Formatter) {
+        defmt::write!(f, "TcpBuffers {{ rx: {=usize}, tx: {=usize} }}", self.rx.len(), self.tx.len())
+    }
+}
+
 /// Resolve `host` and open a TCP connection to `port` on a new socket over the
 /// caller's receive and transmit buffers (their sizes are the TCP windows).
 ///

@@ -246,13 +246,46 @@ impl<'a, T: Transport + 'a> Transport for TlsStream<'a, T> {
     }
 }
 
-impl<'a, T: Transport + 'a> fmt::Debug for TlsStream<'a, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = match self.state {
+impl<'a, T: Transport + 'a> TlsStream<'a, T> {
+    fn state_name(&self) -> &'static str {
+        match self.state {
             Stream::Open(_) => "open",
             Stream::ShutDown(_) => "shut down",
             Stream::Gone => "gone",
-        };
-        f.debug_struct("TlsStream").field("state", &state).finish()
+        }
+    }
+}
+
+impl<'a, T: Transport + 'a> fmt::Debug for TlsStream<'a, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TlsStream").field("state", &self.state_name()).finish()
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl<'a, T: Transport + 'a> defmt::Format for TlsStream<'a, T> {
+    fn format(&self, f: defmt::Formatter) {
+        defmt::write!(f, "TlsStream {{ state: {=str} }}", self.state_name())
+    }
+}
+
+impl fmt::Debug for TlsBuffers<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TlsBuffers")
+            .field("record_read", &self.record_read.len())
+            .field("record_write", &self.record_write.len())
+            .finish()
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for TlsBuffers<'_> {
+    fn format(&self, f: defmt::Formatter) {
+        defmt::write!(
+            f,
+            "TlsBuffers {{ record_read: {=usize}, record_write: {=usize} }}",
+            self.record_read.len(),
+            self.record_write.len()
+        )
     }
 }

@@ -181,3 +181,155 @@ fn danger_no_verify_accepts_what_verification_refuses() {
     });
     assert_eq!(result.unwrap(), b"secret");
 }
+
+/// The server end of a rustls connection over an embassy-net socket, plaintext in
+/// and out (the WebSocket server below runs on it).
+struct ServerTls<'a> {
+    sock: TcpSocket<'a>,
+    conn: rustls::ServerConnection,
+    net: Vec<u8>,
+}
+
+impl<'a> ServerTls<'a> {
+    async fn accept(mut sock: TcpSocket<'a>, config: Arc<rustls::ServerConfig>) -> Self {
+        sock.accept(PORT).await.unwrap();
+        Self { sock, conn: rustls::ServerConnection::new(config).unwrap(), net: vec![0u8; 8192] }
+    }
+
+    async fn flush_tls(&mut self) {
+        while self.conn.wants_write() {
+            let mut out = Vec::new();
+            self.conn.write_tls(&mut out).unwrap();
+            self.sock.write_all(&out).await.unwrap();
+        }
+    }
+
+    /// Plaintext into `buf`; 0 once the client sent close_notify (or hung up).
+    async fn read(&mut self, buf: &mut [u8]) -> usize {
+        loop {
+            match std::io::Read::read(&mut self.conn.reader(), buf) {
+                Ok(n) => return n,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(_) => return 0,
+            }
+            self.flush_tls().await;
+            let n = self.sock.read(&mut self.net).await.unwrap_or(0);
+            if n == 0 {
+                return 0;
+            }
+            let mut input = &self.net[..n];
+            while !input.is_empty() {
+                self.conn.read_tls(&mut input).unwrap();
+            }
+            self.conn.process_new_packets().unwrap();
+        }
+    }
+
+    async fn write_all(&mut self, data: &[u8]) {
+        std::io::Write::write_all(&mut self.conn.writer(), data).unwrap();
+        self.flush_tls().await;
+    }
+
+    /// close_notify, FIN, then wait for the client's FIN.
+    async fn close(&mut self) {
+        self.conn.send_close_notify();
+        self.flush_tls().await;
+        self.sock.close();
+        let _ = self.sock.flush().await;
+        while self.sock.read(&mut self.net).await.unwrap_or(0) > 0 {}
+    }
+}
+
+/// A WebSocket echo server over TLS (nexus-net's core in the server role).
+async fn wss_server(stack: Stack<'static>, config: Arc<rustls::ServerConfig>) -> Vec<String> {
+    use nexus_net::ws::handshake::{parse_request, write_accept};
+    use nexus_net::ws::{FrameReader, FrameWriter, Limits, Message, OpCode, Progress, Role};
+    let (mut rx, mut tx) = (vec![0u8; 8192], vec![0u8; 8192]);
+    let mut tls = ServerTls::accept(TcpSocket::new(stack, &mut rx, &mut tx), config).await;
+    let mut log = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut reader = FrameReader::new(Role::Server, &mut buf[..], Limits::default());
+    let head_len = loop {
+        let n = tls.read(reader.spare()).await;
+        assert!(n > 0, "client left during the upgrade");
+        reader.commit(n);
+        if let Some(req) = parse_request(reader.buffered(), 8192).unwrap() {
+            let mut out = [0u8; 256];
+            let m = write_accept(&mut out, req.key(), None, &[]).unwrap();
+            log.push(format!("upgrade {}", req.path()));
+            let head_len = req.head_len();
+            tls.write_all(&out[..m]).await;
+            break head_len;
+        }
+    };
+    reader.consume(head_len);
+    let mut writer = FrameWriter::new(Role::Server, rng(11));
+    let mut out = vec![0u8; 80 * 1024];
+    loop {
+        if reader.advance().unwrap() == Progress::NeedMore {
+            let n = tls.read(reader.spare()).await;
+            if n == 0 {
+                log.push("eof without close".into());
+                return log;
+            }
+            reader.commit(n);
+            continue;
+        }
+        let n = match reader.message().unwrap() {
+            Message::Text(t) => {
+                log.push(format!("text {}", t.len()));
+                let t = t.to_owned();
+                writer.encode_message(OpCode::Text, t.as_bytes(), &mut out).unwrap()
+            }
+            Message::Binary(b) => {
+                log.push(format!("binary {}", b.len()));
+                let b = b.to_owned();
+                writer.encode_message(OpCode::Binary, &b, &mut out).unwrap()
+            }
+            Message::Close(frame) => {
+                log.push(format!("close {}", frame.code().as_u16()));
+                let n = writer.encode_close(frame.code(), "", &mut out).unwrap();
+                tls.write_all(&out[..n]).await;
+                tls.close().await;
+                log.push("eof".into());
+                return log;
+            }
+            other => panic!("unexpected {other:?}"),
+        };
+        tls.write_all(&out[..n]).await;
+    }
+}
+
+#[test]
+fn websocket_over_verified_tls() {
+    use nexus_embassy_net::ws::{CloseCode, Message, WsClientBuilder};
+    let pki = pki();
+    let log = run(20, |client, srv| async move {
+        let client_side = async {
+            let (mut rx, mut tx) = (vec![0u8; 8192], vec![0u8; 8192]);
+            let mut sock = TcpSocket::new(client, &mut rx, &mut tx);
+            sock.connect((SERVER_IP, PORT)).await.unwrap();
+            let (mut record_read, mut record_write) = (vec![0u8; 16640], vec![0u8; 2048]);
+            let buffers = TlsBuffers { record_read: &mut record_read, record_write: &mut record_write };
+            let tls =
+                TlsStream::connect(sock, HOST, &TlsConfig::new(&pki.ca_der), buffers, &mut rng(12)).await.unwrap();
+            let (mut read_buf, mut write_buf) = (vec![0u8; 48 * 1024], vec![0u8; 1024]);
+            let mut ws = WsClientBuilder::new()
+                .connect_with(tls, "wss://nexus.test/echo", &mut read_buf, &mut write_buf, rng(13))
+                .await
+                .unwrap();
+            ws.send_text("over tls").await.unwrap();
+            assert_eq!(ws.recv().await.unwrap(), Some(Message::Text("over tls")));
+            // Larger than a TLS record (16 KiB) and than the record write buffer.
+            let big: Vec<u8> = (0..40_000u32).map(|i| (i % 251) as u8).collect();
+            ws.send_binary(&big).await.unwrap();
+            match ws.recv().await.unwrap() {
+                Some(Message::Binary(b)) => assert!(b == &big[..]),
+                other => panic!("expected binary, got {:?}", other.map(|_| ())),
+            }
+            ws.close(CloseCode::Normal, "").await.unwrap();
+        };
+        embassy_futures::join::join(wss_server(srv, pki.server.clone()), client_side).await.0
+    });
+    assert_eq!(log, ["upgrade /echo", "text 8", "binary 40000", "close 1000", "eof"]);
+}

@@ -65,6 +65,10 @@ impl<'b, T: Transport, R: RngCore> WsClient<'b, T, R> {
     /// Close with the matching code was sent and the connection closed);
     /// [`WsError::Io`]; [`WsError::Timeout`] when the read timeout passed (the
     /// connection stays usable).
+    ///
+    /// Cancel-safe while it waits for data (in a `select` with a timer, say): bytes
+    /// already read stay buffered for the next call. Cancelled while it writes an
+    /// answer (a Close echo, an automatic pong), it poisons the connection.
     pub async fn recv(&mut self) -> Result<Option<Message<'_>>, WsError> {
         if self.next(self.read_timeout).await? {
             Ok(self.reader.message())
@@ -305,6 +309,20 @@ impl<'b, T: Transport, R: RngCore> WsClient<'b, T, R> {
         }
         self.finish().await;
         WsError::Protocol { error, code }
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl<T, R> defmt::Format for WsClient<'_, T, R> {
+    fn format(&self, f: defmt::Formatter) {
+        defmt::write!(
+            f,
+            "WsClient {{ subprotocol: {}, close_sent: {}, finished: {}, poisoned: {} }}",
+            self.subprotocol,
+            self.close_sent,
+            self.finished,
+            self.poisoned
+        )
     }
 }
 
