@@ -341,3 +341,98 @@ fn per_connection_state_is_under_1_kib() {
     assert!(ws < 1024, "WsClient is {ws} bytes");
     assert!(http < 1024, "HttpClient is {http} bytes");
 }
+
+/// A one-question DNS server (UDP, port 53) on the server stack: answers every `A`
+/// query for `name` with `addr`, and logs each question's name.
+async fn dns_server(stack: Stack<'static>, name: &str, addr: [u8; 4]) -> Vec<String> {
+    use embassy_net::udp::{PacketMetadata, UdpSocket};
+    let (mut rx_meta, mut tx_meta) = ([PacketMetadata::EMPTY; 4], [PacketMetadata::EMPTY; 4]);
+    let (mut rx, mut tx) = (vec![0u8; 1024], vec![0u8; 1024]);
+    let mut sock = UdpSocket::new(stack, &mut rx_meta, &mut rx, &mut tx_meta, &mut tx);
+    sock.bind(53).unwrap();
+    let mut log = Vec::new();
+    let mut buf = [0u8; 512];
+    let (n, meta) = sock.recv_from(&mut buf).await.unwrap();
+    let query = &buf[..n];
+    // Header (12 bytes), then the question: labels, a zero byte, QTYPE, QCLASS.
+    let mut at = 12;
+    let mut labels = Vec::new();
+    while query[at] != 0 {
+        let len = query[at] as usize;
+        labels.push(String::from_utf8_lossy(&query[at + 1..at + 1 + len]).into_owned());
+        at += 1 + len;
+    }
+    let question_end = at + 5;
+    let qname = labels.join(".");
+    log.push(format!("query {qname}"));
+    let mut answer = Vec::new();
+    answer.extend_from_slice(&query[..2]); // id
+                                           // Response, recursion desired and available; NXDOMAIN for other names.
+    let rcode = if qname == name { 0 } else { 3 };
+    answer.extend_from_slice(&[0x81, 0x80 | rcode, 0, 1, 0, u8::from(qname == name), 0, 0, 0, 0]);
+    answer.extend_from_slice(&query[12..question_end]);
+    if qname == name {
+        answer.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4]);
+        answer.extend_from_slice(&addr);
+    }
+    sock.send_to(&answer, meta.endpoint).await.unwrap();
+    // Dropping the socket unsends what is still queued: wait until it is out.
+    sock.flush().await;
+    log
+}
+
+#[test]
+fn connect_by_host_name_resolves_through_embassy_net_dns() {
+    let (dns_log, ws_log) = run(10, |client, srv| async move {
+        let client_side = async {
+            let (mut rx, mut tx) = ([0u8; 4096], [0u8; 4096]);
+            let (mut read_buf, mut write_buf) = ([0u8; 1024], [0u8; 512]);
+            let mut ws = WsClientBuilder::new()
+                .connect(
+                    client,
+                    &format!("ws://echo.nexus.test:{PORT}/chat"),
+                    TcpBuffers { rx: &mut rx, tx: &mut tx },
+                    &mut read_buf,
+                    &mut write_buf,
+                    rng(8),
+                )
+                .await
+                .unwrap();
+            ws.send_text("named").await.unwrap();
+            assert_eq!(ws.recv().await.unwrap(), Some(Message::Text("named")));
+            ws.close(CloseCode::Normal, "").await.unwrap();
+        };
+        let servers = embassy_futures::join::join(
+            dns_server(srv, "echo.nexus.test", SERVER_IP.octets()),
+            server(srv, usize::MAX, None),
+        );
+        let ((dns, ws), ()) = embassy_futures::join::join(servers, client_side).await;
+        (dns, ws)
+    });
+    assert_eq!(dns_log, ["query echo.nexus.test"]);
+    assert_eq!(ws_log, ["path /chat subprotocol None", "text 5", "close 1000 ", "eof"]);
+}
+
+#[test]
+fn unknown_host_name_is_a_dns_error() {
+    run(10, |client, srv| async move {
+        let client_side = async {
+            let (mut rx, mut tx) = ([0u8; 1024], [0u8; 1024]);
+            let (mut read_buf, mut write_buf) = ([0u8; 1024], [0u8; 512]);
+            WsClientBuilder::new()
+                .connect(
+                    client,
+                    "ws://nowhere.nexus.test/",
+                    TcpBuffers { rx: &mut rx, tx: &mut tx },
+                    &mut read_buf,
+                    &mut write_buf,
+                    rng(8),
+                )
+                .await
+                .unwrap_err()
+        };
+        let (log, err) = embassy_futures::join::join(dns_server(srv, "echo.nexus.test", [0; 4]), client_side).await;
+        assert_eq!(log, ["query nowhere.nexus.test"]);
+        assert_eq!(err, WsError::Connect(nexus_embassy_net::net::ConnectError::Dns));
+    });
+}

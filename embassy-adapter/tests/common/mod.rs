@@ -53,7 +53,8 @@ fn stack(
     let config = Config::ipv4_static(StaticConfigV4 {
         address: Ipv4Cidr::new(ip, 24),
         gateway: None,
-        dns_servers: Default::default(),
+        // The client asks the server stack for names (see the DNS test).
+        dns_servers: [SERVER_IP].into_iter().filter(|dns| *dns != ip).collect(),
     });
     let (stack, net_runner) = embassy_net::new(device, config, leak(StackResources::<4>::new()), seed);
     (stack, net_runner, runner)
