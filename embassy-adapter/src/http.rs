@@ -257,6 +257,9 @@ enum State {
 /// `H` is the number of header lines a response may have. The request and
 /// response buffers are the caller's (lifetime `'b`).
 ///
+/// Call [`close`](Self::close) before dropping it: embassy-net sends no FIN for a
+/// socket that is merely dropped.
+///
 /// ```no_run
 /// # async fn run<T: nexus_embassy_net::Transport>(
 /// #     mut http: nexus_embassy_net::http::HttpClient<'_, T>,

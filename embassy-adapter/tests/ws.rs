@@ -76,6 +76,15 @@ async fn server(stack: Stack<'static>, fragment: usize, reject: Option<u16>) -> 
         }
         let n = match reader.message().unwrap() {
             Message::Text("ping me") => writer.encode_control(OpCode::Ping, b"srv", &mut out).unwrap(),
+            Message::Text("hang up") => {
+                // TCP FIN without a WebSocket Close, then wait for the client's FIN.
+                sock.close();
+                sock.flush().await.unwrap();
+                let mut scratch = [0u8; 256];
+                while sock.read(&mut scratch).await.unwrap_or(0) > 0 {}
+                log.push("eof after hang-up".into());
+                return log;
+            }
             Message::Text("close me") => writer.encode_close(CloseCode::GoingAway, "going", &mut out).unwrap(),
             Message::Text(t) if t.starts_with("big ") => {
                 let size: usize = t[4..].parse().unwrap();
@@ -269,6 +278,26 @@ fn server_initiated_close_is_echoed() {
         embassy_futures::join::join(server(srv, usize::MAX, None), client_side).await.0
     });
     assert_eq!(log, ["path /chat subprotocol None", "close 1001 ", "eof"]);
+}
+
+#[test]
+fn peer_hang_up_without_close_ends_recv_and_our_side() {
+    let log = run(10, |client, srv| async move {
+        let client_side = async {
+            let (mut rx, mut tx) = ([0u8; 4096], [0u8; 4096]);
+            let (mut read_buf, mut write_buf) = ([0u8; 1024], [0u8; 512]);
+            let mut ws = WsClientBuilder::new()
+                .connect(client, &url(), TcpBuffers { rx: &mut rx, tx: &mut tx }, &mut read_buf, &mut write_buf, rng(4))
+                .await
+                .unwrap();
+            ws.send_text("hang up").await.unwrap();
+            assert_eq!(ws.recv().await.unwrap(), None);
+            assert!(ws.is_closed());
+            assert_eq!(ws.send_text("late").await, Err(WsError::Closed));
+        };
+        embassy_futures::join::join(server(srv, usize::MAX, None), client_side).await.0
+    });
+    assert_eq!(log, ["path /chat subprotocol None", "eof after hang-up"], "the client sent its FIN");
 }
 
 #[test]

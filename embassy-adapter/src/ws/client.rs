@@ -14,6 +14,10 @@ use crate::transport::{self, Transport};
 /// Made by [`WsClientBuilder`](super::WsClientBuilder). Reads into and writes from
 /// the caller's buffers (lifetime `'b`); its own state is a few hundred bytes.
 ///
+/// End it with [`close`](Self::close) (or read until `recv` returns `None`) before
+/// dropping it: embassy-net sends no FIN for a socket that is merely dropped, so
+/// the peer would see the connection hang instead of end.
+///
 /// ```no_run
 /// # async fn run<T: nexus_embassy_net::Transport, R: nexus_net::rand_core::RngCore>(
 /// #     mut ws: nexus_embassy_net::ws::WsClient<'_, T, R>,
@@ -116,8 +120,9 @@ impl<'b, T: Transport, R: RngCore> WsClient<'b, T, R> {
                     }
                     let n = transport::read_some(&mut self.io, self.reader.spare(), timeout).await?;
                     if n == 0 {
+                        // The peer hung up without a Close: still end our side with a FIN.
                         debug!("websocket: end of stream");
-                        self.finished = true;
+                        self.finish().await;
                         return Ok(false);
                     }
                     self.reader.commit(n);
@@ -175,8 +180,8 @@ impl<'b, T: Transport, R: RngCore> WsClient<'b, T, R> {
     /// # Errors
     /// [`WsError::Encode`] for a code that may not be sent or a reason too long
     /// (nothing was sent); [`WsError::Poisoned`]; [`WsError::Io`]; [`WsError::Timeout`]
-    /// when the peer did not answer in time (the transport is then left to be
-    /// dropped).
+    /// when the peer's Close did not come in time (the transport was still
+    /// half-closed, within a second close timeout).
     pub async fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), WsError> {
         if self.finished {
             return Ok(());
@@ -197,7 +202,8 @@ impl<'b, T: Transport, R: RngCore> WsClient<'b, T, R> {
         match with_timeout(timeout, drain).await {
             Ok(done) => done,
             Err(_) => {
-                self.finished = true;
+                // No Close from the peer in time: end our side anyway (FIN, bounded).
+                self.finish().await;
                 Err(WsError::Timeout)
             }
         }
