@@ -9,8 +9,59 @@ use nexus_net::rest::IoErrorKind;
 /// [`embedded_io_async::Write`], plus a half-close.
 ///
 /// Implemented for [`embassy_net::tcp::TcpSocket`], for
-/// [`TlsStream`](crate::tls::TlsStream) over any `Transport`, and for `&mut T`.
-/// Implement it for a test transport (a host pipe, a mock) to run the clients over it.
+/// `TlsStream` (feature `tls`) over any `Transport`, and for `&mut T`. Implement it
+/// for a test transport (a host pipe, a mock) to run the clients over it:
+///
+/// ```
+/// use embedded_io_async::{ErrorType, Read, Write};
+/// use nexus_embassy_net::http::HttpClientBuilder;
+/// use nexus_embassy_net::Transport;
+///
+/// /// A scripted server: answers with canned bytes, records what it is sent.
+/// struct Script {
+///     reply: &'static [u8],
+///     sent: Vec<u8>,
+///     shut: bool,
+/// }
+/// impl ErrorType for Script {
+///     type Error = embedded_io::ErrorKind;
+/// }
+/// impl Read for Script {
+///     async fn read(&mut self, buf: &mut [u8]) -> Result<usize, Self::Error> {
+///         let n = buf.len().min(self.reply.len());
+///         buf[..n].copy_from_slice(&self.reply[..n]);
+///         self.reply = &self.reply[n..];
+///         Ok(n) // 0 once the script is over: end of stream
+///     }
+/// }
+/// impl Write for Script {
+///     async fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
+///         self.sent.extend_from_slice(buf);
+///         Ok(buf.len())
+///     }
+///     async fn flush(&mut self) -> Result<(), Self::Error> {
+///         Ok(())
+///     }
+/// }
+/// impl Transport for Script {
+///     async fn shutdown(&mut self) -> Result<(), Self::Error> {
+///         self.shut = true;
+///         Ok(())
+///     }
+/// }
+///
+/// let io = Script { reply: b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", sent: Vec::new(), shut: false };
+/// let (mut request_buf, mut response_buf) = ([0u8; 256], [0u8; 256]);
+/// let mut http = HttpClientBuilder::new().connect_with(io, "http://example.com", &mut request_buf, &mut response_buf)?;
+/// embassy_futures::block_on(async {
+///     let req = http.writer().get("/").finish()?;
+///     assert_eq!(http.send(req).await?.body(), b"ok");
+///     http.close().await
+/// })?;
+/// assert!(http.get_ref().shut);
+/// assert_eq!(http.get_ref().sent, b"GET / HTTP/1.1\r\nHost: example.com\r\n\r\n");
+/// # Ok::<(), nexus_net::rest::RestError>(())
+/// ```
 #[allow(async_fn_in_trait)] // embassy executors are single-threaded: no `Send` bound wanted
 pub trait Transport: Read + Write {
     /// Close the write direction gracefully: send what is buffered, then end the

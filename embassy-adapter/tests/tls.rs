@@ -1,5 +1,6 @@
 //! TLS 1.3: the clients over embedded-tls against a rustls server (ring provider)
 //! fed through the second in-process stack, with rcgen certificates.
+#![cfg(feature = "tls")]
 
 mod common;
 
