@@ -301,6 +301,27 @@ fn peer_hang_up_without_close_ends_recv_and_our_side() {
 }
 
 #[test]
+fn read_timeout_leaves_the_connection_usable() {
+    let log = run(10, |client, srv| async move {
+        let client_side = async {
+            let (mut rx, mut tx) = ([0u8; 4096], [0u8; 4096]);
+            let (mut read_buf, mut write_buf) = ([0u8; 1024], [0u8; 512]);
+            let mut ws = WsClientBuilder::new()
+                .read_timeout(Some(nexus_embassy_net::Duration::from_millis(100)))
+                .connect(client, &url(), TcpBuffers { rx: &mut rx, tx: &mut tx }, &mut read_buf, &mut write_buf, rng(4))
+                .await
+                .unwrap();
+            assert_eq!(ws.recv().await, Err(WsError::Timeout));
+            ws.send_text("still here").await.unwrap();
+            assert_eq!(ws.recv().await.unwrap(), Some(Message::Text("still here")));
+            ws.close(CloseCode::Normal, "").await.unwrap();
+        };
+        embassy_futures::join::join(server(srv, usize::MAX, None), client_side).await.0
+    });
+    assert_eq!(log, ["path /chat subprotocol None", "text 10", "close 1000 ", "eof"]);
+}
+
+#[test]
 fn refused_upgrade_reports_the_status() {
     run(10, |client, srv| async move {
         let client_side = async {

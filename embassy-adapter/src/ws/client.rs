@@ -70,8 +70,9 @@ impl<'b, T: Transport, R: RngCore> WsClient<'b, T, R> {
     /// [`WsError::Io`]; [`WsError::Timeout`] when the read timeout passed (the
     /// connection stays usable).
     ///
-    /// Cancel-safe while it waits for data (in a `select` with a timer, say): bytes
-    /// already read stay buffered for the next call. Cancelled while it writes an
+    /// Cancel-safe while it waits for data (in a `select` with a timer, say) when
+    /// the transport's `read` is, as a `TcpSocket`'s is: bytes already read stay
+    /// buffered for the next call. Cancelled while it writes an
     /// answer (a Close echo, an automatic pong), it poisons the connection.
     pub async fn recv(&mut self) -> Result<Option<Message<'_>>, WsError> {
         if self.next(self.read_timeout).await? {
