@@ -96,6 +96,11 @@ pub struct TlsBuffers<'a> {
 /// Reads return `Ok(0)` after the server's `close_notify`. [`Transport::shutdown`]
 /// sends `close_notify`, then shuts the inner transport down; after it, reads drain
 /// the inner transport (raw) until its end of stream.
+///
+/// Known limitation of embedded-tls 0.19: once the server's `close_notify` has been
+/// read, the connection forgets its keys, so the `close_notify` that `shutdown`
+/// sends afterwards goes out unencrypted. The server has finished its side by
+/// then; the FIN and the drain to end of stream that follow are unaffected.
 pub struct TlsStream<'a, T: Transport + 'a> {
     state: Stream<'a, T>,
 }

@@ -180,7 +180,8 @@ impl<'b, T: Transport, R: RngCore> WsClient<'b, T, R> {
     ///
     /// # Errors
     /// [`WsError::Encode`] for a code that may not be sent or a reason too long
-    /// (nothing was sent); [`WsError::Poisoned`]; [`WsError::Io`]; [`WsError::Timeout`]
+    /// (nothing was sent); [`WsError::Poisoned`] (the transport is half-closed
+    /// without a Close frame); [`WsError::Io`]; [`WsError::Timeout`]
     /// when the peer's Close did not come in time (the transport was still
     /// half-closed, within a second close timeout).
     pub async fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), WsError> {
@@ -188,6 +189,9 @@ impl<'b, T: Transport, R: RngCore> WsClient<'b, T, R> {
             return Ok(());
         }
         if self.poisoned {
+            // A frame is cut short: no Close can follow it, but the peer still gets
+            // our end of stream.
+            self.finish().await;
             return Err(WsError::Poisoned);
         }
         if !self.close_sent {
