@@ -1,0 +1,349 @@
+//! [`WsClient`]: a connected WebSocket, client role.
+
+use embassy_time::{with_timeout, Duration};
+use nexus_net::rand_core::RngCore;
+use nexus_net::ws::{
+    CloseCode, ControlPayload, FrameReader, FrameWriter, Message, OpCode, Progress, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN,
+};
+
+use super::WsError;
+use crate::transport::{self, Transport};
+
+/// A connected WebSocket client over transport `T`, masking with keys from `R`.
+///
+/// Made by [`WsClientBuilder`](super::WsClientBuilder). Reads into and writes from
+/// the caller's buffers (lifetime `'b`); its own state is a few hundred bytes.
+///
+/// End it with [`close`](Self::close) (or read until `recv` returns `None`) before
+/// dropping it: embassy-net sends no FIN for a socket that is merely dropped, so
+/// the peer would see the connection hang instead of end.
+///
+/// ```no_run
+/// # async fn run<T: nexus_embassy_net::Transport, R: nexus_net::rand_core::RngCore>(
+/// #     mut ws: nexus_embassy_net::ws::WsClient<'_, T, R>,
+/// # ) -> Result<(), nexus_embassy_net::ws::WsError> {
+/// use nexus_net::ws::{CloseCode, Message};
+///
+/// ws.send_text(r#"{"op":"subscribe","args":["trades"]}"#).await?;
+/// while let Some(message) = ws.recv().await? {
+///     match message {
+///         Message::Text(text) => { /* borrowed from the read buffer */ let _ = text; }
+///         Message::Binary(data) => { let _ = data; }
+///         Message::Ping(data) => ws.send_pong(data).await?,
+///         Message::Pong(_) => {}
+///         Message::Close(_) => {} // answered already; the next recv() returns None
+///     }
+/// }
+/// ws.close(CloseCode::Normal, "bye").await?;
+/// # Ok(()) }
+/// ```
+pub struct WsClient<'b, T, R> {
+    pub(super) io: T,
+    pub(super) reader: FrameReader<&'b mut [u8]>,
+    pub(super) writer: FrameWriter<R>,
+    pub(super) write_buf: &'b mut [u8],
+    pub(super) read_timeout: Option<Duration>,
+    pub(super) close_timeout: Duration,
+    pub(super) subprotocol: Option<u8>,
+    pub(super) auto_pong: bool,
+    /// Our Close is on the wire.
+    pub(super) close_sent: bool,
+    /// The connection is over (closed, failed, or at end of stream).
+    pub(super) finished: bool,
+    /// A send was abandoned half-way.
+    pub(super) poisoned: bool,
+}
+
+impl<'b, T: Transport, R: RngCore> WsClient<'b, T, R> {
+    /// The next message; `None` once the close handshake is complete or the peer
+    /// ended the stream.
+    ///
+    /// Text and binary messages borrow the read buffer until the next call. A Close
+    /// from the peer is answered (echoing its code) before it is returned; the next
+    /// call then finishes the closing (half-close, read to end of stream) and
+    /// returns `None`. Pings are returned (answer with
+    /// [`send_pong`](Self::send_pong)) unless `auto_pong` is on.
+    ///
+    /// # Errors
+    /// [`WsError::Protocol`] when the peer broke the protocol or a size limit (a
+    /// Close with the matching code was sent and the connection closed);
+    /// [`WsError::Io`]; [`WsError::Timeout`] when the read timeout passed (the
+    /// connection stays usable).
+    ///
+    /// Cancel-safe while it waits for data (in a `select` with a timer, say) when
+    /// the transport's `read` is, as a `TcpSocket`'s is: bytes already read stay
+    /// buffered for the next call. Cancelled while it writes an
+    /// answer (a Close echo, an automatic pong), it poisons the connection.
+    pub async fn recv(&mut self) -> Result<Option<Message<'_>>, WsError> {
+        if self.next(self.read_timeout).await? {
+            Ok(self.reader.message())
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Read until a message is ready in the reader (`true`) or the connection is over
+    /// (`false`). Answers the peer's Close (and pings, with `auto_pong`) on the way;
+    /// after both Closes, finishes the connection gracefully.
+    async fn next(&mut self, timeout: Option<Duration>) -> Result<bool, WsError> {
+        if self.finished {
+            return Ok(false);
+        }
+        loop {
+            match self.reader.advance() {
+                Err(error) => return Err(self.fail(error).await),
+                Ok(Progress::Message) => {
+                    let reply = match self.reader.message() {
+                        Some(Message::Close(frame)) if !self.close_sent => Some((OpCode::Close, frame.code())),
+                        Some(Message::Ping(_)) if self.auto_pong => Some((OpCode::Pong, CloseCode::NoStatus)),
+                        _ => None,
+                    };
+                    match reply {
+                        None => return Ok(true),
+                        // Echo the code (RFC 6455 section 5.5.1); an empty Close gets an empty one.
+                        Some((OpCode::Close, code)) => {
+                            self.send_control(OpCode::Close, code, &[]).await?;
+                            return Ok(true);
+                        }
+                        Some(_) => {
+                            let data = match self.reader.message() {
+                                Some(Message::Ping(data)) => data,
+                                _ => ControlPayload::EMPTY,
+                            };
+                            self.send_control(OpCode::Pong, CloseCode::NoStatus, &data).await?;
+                        }
+                    }
+                }
+                Ok(Progress::NeedMore) => {
+                    if self.reader.is_closed() {
+                        self.finish().await;
+                        return Ok(false);
+                    }
+                    let n = transport::read_some(&mut self.io, self.reader.spare(), timeout).await?;
+                    if n == 0 {
+                        // The peer hung up without a Close: still end our side with a FIN.
+                        debug!("websocket: end of stream");
+                        self.finish().await;
+                        return Ok(false);
+                    }
+                    self.reader.commit(n);
+                }
+            }
+        }
+    }
+
+    /// Send a text message of any size: messages larger than the write buffer are
+    /// streamed through it.
+    ///
+    /// Not cancel-safe: a send dropped half-way poisons the connection
+    /// ([`WsError::Poisoned`] from then on).
+    ///
+    /// # Errors
+    /// [`WsError::Closed`] after the close handshake began, [`WsError::Poisoned`],
+    /// [`WsError::Io`].
+    pub async fn send_text(&mut self, text: &str) -> Result<(), WsError> {
+        self.send_data(OpCode::Text, text.as_bytes()).await
+    }
+
+    /// Send a binary message of any size. As [`send_text`](Self::send_text).
+    pub async fn send_binary(&mut self, data: &[u8]) -> Result<(), WsError> {
+        self.send_data(OpCode::Binary, data).await
+    }
+
+    /// Send a ping (payload at most 125 bytes).
+    ///
+    /// # Errors
+    /// [`WsError::Encode`] for a payload over 125 bytes, else as
+    /// [`send_text`](Self::send_text).
+    pub async fn send_ping(&mut self, payload: impl AsRef<[u8]>) -> Result<(), WsError> {
+        self.check_open()?;
+        self.send_control(OpCode::Ping, CloseCode::NoStatus, payload.as_ref()).await
+    }
+
+    /// Send a pong (payload at most 125 bytes), normally a ping's:
+    /// `Message::Ping(data) => ws.send_pong(data).await?`.
+    ///
+    /// # Errors
+    /// As [`send_ping`](Self::send_ping).
+    pub async fn send_pong(&mut self, payload: impl AsRef<[u8]>) -> Result<(), WsError> {
+        self.check_open()?;
+        self.send_control(OpCode::Pong, CloseCode::NoStatus, payload.as_ref()).await
+    }
+
+    /// Close the connection gracefully: send a Close with `code` and `reason` (at
+    /// most 123 bytes; [`CloseCode::NoStatus`] with an empty reason sends an empty
+    /// Close) unless one was sent, wait for the peer's Close (data messages that
+    /// arrive meanwhile are dropped), then half-close the transport and read until
+    /// the peer's end of stream. Each wait is bounded by the close timeout.
+    ///
+    /// Returns `Ok(())` also when the connection had already ended cleanly.
+    ///
+    /// # Errors
+    /// [`WsError::Encode`] for a code that may not be sent or a reason too long
+    /// (nothing was sent); [`WsError::Poisoned`] (the transport is half-closed
+    /// without a Close frame); [`WsError::Io`]; [`WsError::Timeout`]
+    /// when the peer's Close did not come in time (the transport was still
+    /// half-closed, within a second close timeout).
+    pub async fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), WsError> {
+        if self.finished {
+            return Ok(());
+        }
+        if self.poisoned {
+            // A frame is cut short: no Close can follow it, but the peer still gets
+            // our end of stream.
+            self.finish().await;
+            return Err(WsError::Poisoned);
+        }
+        if !self.close_sent {
+            self.send_control(OpCode::Close, code, reason.as_bytes()).await?;
+        }
+        // Messages still in flight are dropped; the peer's Close ends the loop and
+        // `next` then finishes the connection.
+        let timeout = self.close_timeout;
+        let drain = async {
+            while self.next(None).await? {}
+            Ok::<(), WsError>(())
+        };
+        match with_timeout(timeout, drain).await {
+            Ok(done) => done,
+            Err(_) => {
+                // No Close from the peer in time: end our side anyway (FIN, bounded).
+                self.finish().await;
+                Err(WsError::Timeout)
+            }
+        }
+    }
+
+    /// The subprotocol the server chose, as an index into the list given to
+    /// [`subprotocols`](super::WsClientBuilder::subprotocols); `None` if none.
+    pub fn subprotocol(&self) -> Option<usize> {
+        self.subprotocol.map(usize::from)
+    }
+
+    /// Whether the connection is over (closed, failed or at end of stream).
+    pub fn is_closed(&self) -> bool {
+        self.finished
+    }
+
+    /// The transport.
+    pub fn get_ref(&self) -> &T {
+        &self.io
+    }
+
+    /// The transport, mutably (for socket options; reading or writing through it
+    /// corrupts the WebSocket stream).
+    pub fn get_mut(&mut self) -> &mut T {
+        &mut self.io
+    }
+
+    /// Give back the transport (for instance to abort it after a failed close).
+    pub fn into_inner(self) -> T {
+        self.io
+    }
+
+    fn check_open(&self) -> Result<(), WsError> {
+        if self.poisoned {
+            Err(WsError::Poisoned)
+        } else if self.close_sent || self.finished {
+            Err(WsError::Closed)
+        } else {
+            Ok(())
+        }
+    }
+
+    async fn send_data(&mut self, opcode: OpCode, payload: &[u8]) -> Result<(), WsError> {
+        self.check_open()?;
+        let buf = &mut *self.write_buf;
+        self.poisoned = true;
+        // Headers and masked payload pieces are staged through the write buffer, so a
+        // message of any size goes out without a buffer of its size.
+        let mut fill = 0;
+        for frame in self.writer.fragments(opcode, payload)? {
+            let header = frame.header();
+            if buf.len() - fill < header.len() {
+                transport::write_all(&mut self.io, &buf[..fill]).await?;
+                fill = 0;
+            }
+            buf[fill..fill + header.len()].copy_from_slice(header);
+            fill += header.len();
+            let mut from = 0;
+            while from < frame.payload().len() {
+                if fill == buf.len() {
+                    transport::write_all(&mut self.io, buf).await?;
+                    fill = 0;
+                }
+                let take = (buf.len() - fill).min(frame.payload().len() - from);
+                frame.write_payload(from, &mut buf[fill..fill + take]);
+                fill += take;
+                from += take;
+            }
+        }
+        transport::send_all(&mut self.io, &buf[..fill]).await?;
+        self.poisoned = false;
+        Ok(())
+    }
+
+    /// Send one control frame: a Ping or Pong with `payload`, or a Close with `code`
+    /// and `payload` as its reason (UTF-8: it comes from a `&str`).
+    async fn send_control(&mut self, opcode: OpCode, code: CloseCode, payload: &[u8]) -> Result<(), WsError> {
+        if self.poisoned {
+            return Err(WsError::Poisoned);
+        }
+        let mut frame = [0u8; MAX_HEADER_LEN + MAX_CONTROL_PAYLOAD];
+        let n = if opcode == OpCode::Close {
+            let reason = core::str::from_utf8(payload).unwrap_or("");
+            let n = self.writer.encode_close(code, reason, &mut frame)?;
+            self.close_sent = true;
+            n
+        } else {
+            self.writer.encode_control(opcode, payload, &mut frame)?
+        };
+        self.poisoned = true;
+        transport::send_all(&mut self.io, &frame[..n]).await?;
+        self.poisoned = false;
+        Ok(())
+    }
+
+    /// After both Close frames: half-close and read to end of stream.
+    async fn finish(&mut self) {
+        self.finished = true;
+        let _ = transport::graceful_close(&mut self.io, self.write_buf, self.close_timeout).await;
+        debug!("websocket close handshake complete");
+    }
+
+    /// The peer broke the protocol: Close with the matching code, then close.
+    async fn fail(&mut self, error: nexus_net::ws::ProtocolError) -> WsError {
+        let code = error.close_code();
+        warn!("websocket protocol error: {}", error);
+        if !self.close_sent {
+            let _ = self.send_control(OpCode::Close, code, &[]).await;
+        }
+        self.finish().await;
+        WsError::Protocol { error, code }
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl<T, R> defmt::Format for WsClient<'_, T, R> {
+    fn format(&self, f: defmt::Formatter) {
+        defmt::write!(
+            f,
+            "WsClient {{ subprotocol: {}, close_sent: {}, finished: {}, poisoned: {} }}",
+            self.subprotocol,
+            self.close_sent,
+            self.finished,
+            self.poisoned
+        )
+    }
+}
+
+impl<T, R> core::fmt::Debug for WsClient<'_, T, R> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("WsClient")
+            .field("subprotocol", &self.subprotocol)
+            .field("close_sent", &self.close_sent)
+            .field("finished", &self.finished)
+            .field("poisoned", &self.poisoned)
+            .finish_non_exhaustive()
+    }
+}
