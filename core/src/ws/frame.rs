@@ -165,6 +165,20 @@ impl FrameHeader {
     /// number of bytes written ([`encoded_len`](Self::encoded_len)).
     #[inline]
     pub fn encode(&self, out: &mut [u8; MAX_HEADER_LEN]) -> usize {
+        self.write_to(out)
+    }
+
+    /// Write the header at the start of `out`; `None` (nothing written) when `out` is
+    /// shorter than [`encoded_len`](Self::encoded_len).
+    #[inline]
+    pub fn encode_into(&self, out: &mut [u8]) -> Option<usize> {
+        let out = out.get_mut(..self.encoded_len())?;
+        Some(self.write_to(out))
+    }
+
+    /// `out` holds at least `encoded_len()` bytes (checked by the callers).
+    #[inline]
+    pub(crate) fn write_to(&self, out: &mut [u8]) -> usize {
         out[0] = (self.fin as u8) << 7 | (self.rsv & field::RSV) | self.opcode.as_u8();
         let mask_bit = if self.mask.is_some() { field::MASK } else { 0 };
         let mut at = match self.payload_len {

@@ -188,7 +188,32 @@ impl<R: RngCore> FrameWriter<R> {
 
     /// Encode a whole Text or Binary message (fragmented as configured) into `out`;
     /// returns the bytes written. Text must be UTF-8: take it from a `&str`.
+    #[inline]
     pub fn encode_message(&mut self, opcode: OpCode, payload: &[u8], out: &mut [u8]) -> Result<usize, EncodeError> {
+        if payload.len() <= self.fragment_size {
+            // One frame: header and (masked) payload written straight into `out`.
+            if !matches!(opcode, OpCode::Text | OpCode::Binary) {
+                return Err(EncodeError::NotADataOpcode);
+            }
+            let rsv = if self.rsv1 { 0x40 } else { 0 };
+            let mask = self.next_mask();
+            let header = FrameHeader { fin: true, rsv, opcode, mask, payload_len: payload.len() as u64 };
+            let header_len = header.encoded_len();
+            let needed = header_len + payload.len();
+            let out = out.get_mut(..needed).ok_or(EncodeError::BufferTooSmall { needed })?;
+            let (head, body) = out.split_at_mut(header_len);
+            header.write_to(head);
+            match mask {
+                Some(key) => copy_masked(body, payload, key, 0),
+                None => body.copy_from_slice(payload),
+            }
+            return Ok(needed);
+        }
+        self.encode_fragmented(opcode, payload, out)
+    }
+
+    #[inline(never)]
+    fn encode_fragmented(&mut self, opcode: OpCode, payload: &[u8], out: &mut [u8]) -> Result<usize, EncodeError> {
         let needed = self.encoded_len(payload.len());
         if needed > out.len() {
             return Err(EncodeError::BufferTooSmall { needed });
@@ -244,11 +269,16 @@ impl<R: RngCore> FrameWriter<R> {
         self.frame(OpCode::Close, true, false, &payload[..len]).write_into(out)
     }
 
-    fn frame<'p>(&mut self, opcode: OpCode, fin: bool, rsv1: bool, payload: &'p [u8]) -> OutFrame<'p> {
-        let mask = match self.role {
+    #[inline]
+    fn next_mask(&mut self) -> Option<[u8; 4]> {
+        match self.role {
             Role::Client => Some(self.rng.next_u32().to_ne_bytes()),
             Role::Server => None,
-        };
+        }
+    }
+
+    fn frame<'p>(&mut self, opcode: OpCode, fin: bool, rsv1: bool, payload: &'p [u8]) -> OutFrame<'p> {
+        let mask = self.next_mask();
         let rsv = if rsv1 { 0x40 } else { 0 };
         let header = FrameHeader { fin, rsv, opcode, mask, payload_len: payload.len() as u64 };
         let mut bytes = [0u8; MAX_HEADER_LEN];
