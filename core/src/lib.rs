@@ -10,8 +10,10 @@
 //! - [`http`] and [`rest`]: HTTP/1.1 request writer and response reader.
 //! - [`url`]: `ws://`, `wss://`, `http://`, `https://` URL parsing.
 //! - [`simd`]: SIMD WebSocket masking (SSE2/AVX2/NEON, word-wise fallback).
+//! - `tls` (feature `tls`): rustls client and server configuration for the std adapters.
 //!
 //! Features: `std` (error traits, runtime SIMD detection, `Vec`-backed buffers),
+//! `tls` (implies `std`; rustls 0.23 with the `ring` provider),
 //! `defmt` (`defmt::Format` on public types and logging).
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -27,6 +29,9 @@ pub mod buf;
 pub mod http;
 pub mod rest;
 pub mod simd;
+#[cfg(feature = "tls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
+pub mod tls;
 pub mod url;
 pub mod ws;
 

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{decode, decode_every_split, feed, GrowBuf, Owned, TestRng};
-use nexus_net::ws::{CloseCode, FrameReader, FrameWriter, Limits, OpCode, ProtocolError, Role};
+use nexus_net::ws::{CloseCode, FrameReader, FrameWriter, Limits, OpCode, Progress, ProtocolError, Role};
 
 const CLIENT: Role = Role::Client; // reads unmasked frames from a server
 const SERVER: Role = Role::Server; // reads masked frames from a client
@@ -409,4 +409,27 @@ fn streamed_fragments_match_whole_encoding() {
             (vec![Owned::Binary(payload.clone())], None)
         );
     }
+}
+
+#[test]
+fn is_idle_between_messages_only() {
+    let mut buf = [0u8; 1024];
+    let mut reader = FrameReader::new(Role::Client, &mut buf[..], Limits::default());
+    assert!(reader.is_idle());
+    // A fragmented text message: first fragment, then the final one.
+    let wire = [frame(0x01, None, b"Hel"), frame(0x80, None, b"lo")].concat();
+    let (first, rest) = wire.split_at(5);
+    reader.spare()[..first.len()].copy_from_slice(first);
+    reader.commit(first.len());
+    assert_eq!(reader.advance().unwrap(), Progress::NeedMore);
+    assert!(!reader.is_idle(), "a fragmented message is in progress");
+    reader.spare()[..rest.len()].copy_from_slice(rest);
+    reader.commit(rest.len());
+    assert_eq!(reader.advance().unwrap(), Progress::Message);
+    assert!(reader.is_idle());
+    // Half a header is not idle.
+    reader.spare()[0] = 0x81;
+    reader.commit(1);
+    assert_eq!(reader.advance().unwrap(), Progress::NeedMore);
+    assert!(!reader.is_idle());
 }

@@ -1,7 +1,21 @@
 //! # nexus-async-net
 //!
 //! The tokio adapter of nexus-net. It moves bytes between tokio sockets and the codecs
-//! of [`nexus_net`]; every protocol decision is made there.
+//! of [`nexus_net`]; every protocol decision (framing, validation, close codes,
+//! limits, the opening handshake) is made there.
 //!
-//! The WebSocket stream (`ws`) and the REST pool (`rest`) are tracked as their own
-//! issues and not in this crate yet.
+//! - [`ws`]: WebSocket client and server over `ws://` and `wss://`
+//!   ([`ws::WsStreamBuilder`], [`ws::WsStream`], [`ws::WsError`]).
+//!
+//! The REST pool (`rest`) is tracked as its own issue and not in this crate yet.
+//!
+//! Features: `tracing` (default): events for connect, handshake, close and protocol
+//! errors through the `tracing` crate, never one per message.
+#![warn(missing_docs)]
+
+#[macro_use]
+mod log;
+
+pub mod connect;
+mod io;
+pub mod ws;

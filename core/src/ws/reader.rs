@@ -178,6 +178,13 @@ impl<B: Storage> FrameReader<B> {
         self.closed
     }
 
+    /// Whether the reader is between messages with nothing unprocessed: no partial
+    /// frame, no fragmented message in progress. An adapter that meets EOF here has a
+    /// clean (if abrupt) end of stream; elsewhere the peer cut a frame short.
+    pub fn is_idle(&self) -> bool {
+        self.msg.is_none() && self.head == self.tail
+    }
+
     /// Bytes read but not yet processed as frames. Before the first frame this is
     /// where a handshake response or request sits: parse it, then [`consume`](Self::consume) it.
     pub fn buffered(&self) -> &[u8] {

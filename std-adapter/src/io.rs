@@ -1,0 +1,428 @@
+//! The fill and drain loops between a tokio transport and the codecs: the read side
+//! (a [`FrameReader`] and the close/ping state around it) and the write side (a
+//! [`FrameWriter`] and its reusable buffer). [`WsStream`](crate::ws::WsStream) and the
+//! halves of [`split`](crate::ws::WsStream::split) share them.
+//!
+//! Cancellation: every state change happens before or after an `.await`, never half
+//! way, so a future dropped at any await leaves the sides consistent. Bytes queued
+//! for writing (a message, an automatic pong, a close reply) stay queued and go out
+//! with the next flush.
+
+use std::io::{self, IoSlice};
+use std::time::Duration;
+
+use nexus_net::ws::{
+    CloseCode, CloseFrame, ControlPayload, FrameReader, FrameWriter, Limits, Message, OpCode, Progress, ProtocolError,
+    Role, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN,
+};
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::time::Instant;
+
+use crate::ws::WsError;
+
+/// The mask-key RNG: ChaCha12 seeded once per connection from the OS, so drawing a
+/// key is a few arithmetic operations, never a syscall.
+pub(crate) type MaskRng = StdRng;
+
+pub(crate) fn mask_rng() -> MaskRng {
+    StdRng::from_entropy()
+}
+
+/// The smallest write buffer: a header plus a whole control frame, with room to spare.
+pub(crate) const MIN_WRITE_BUFFER: usize = 256;
+
+/// A control frame the read side wants sent.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Reply {
+    /// Automatic pong.
+    Pong(ControlPayload),
+    /// Keep-alive ping of the idle timeout.
+    Ping,
+    /// Answer to the peer's Close: its code, echoed (an empty Close for an empty one).
+    Close(CloseFrame),
+    /// Failing the connection: a Close with this code.
+    Fail(CloseCode, ProtocolError),
+}
+
+/// The write half of the state: encoder, buffer, and whether a Close went out.
+pub(crate) struct WriteSide {
+    writer: FrameWriter<MaskRng>,
+    /// Always `buf.len()` bytes long; `start..end` are queued, unsent bytes.
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    /// A Close frame has been queued: no data or ping may follow it.
+    pub close_sent: bool,
+    /// A streamed send was cancelled half way: the peer saw part of a frame.
+    pub poisoned: bool,
+    /// The transport's write side was shut down.
+    shut: bool,
+}
+
+impl WriteSide {
+    pub fn new(role: Role, capacity: usize) -> Self {
+        let capacity = capacity.max(MIN_WRITE_BUFFER);
+        Self {
+            writer: FrameWriter::new(role, mask_rng()),
+            buf: vec![0; capacity],
+            start: 0,
+            end: 0,
+            close_sent: false,
+            poisoned: false,
+            shut: false,
+        }
+    }
+
+    pub fn role(&self) -> Role {
+        self.writer.role()
+    }
+
+    /// Room for `n` more bytes at `end`: move queued bytes to the front first, and
+    /// grow only if that is not enough (control frames after a full buffer).
+    fn room(&mut self, n: usize) -> &mut [u8] {
+        if self.buf.len() - self.end < n {
+            if self.start > 0 {
+                self.buf.copy_within(self.start..self.end, 0);
+                self.end -= self.start;
+                self.start = 0;
+            }
+            if self.buf.len() - self.end < n {
+                self.buf.resize(self.end + n, 0);
+            }
+        }
+        &mut self.buf[self.end..]
+    }
+
+    /// The buffer as a scratch area for a handshake head (nothing is queued then).
+    pub fn scratch(&mut self) -> &mut Vec<u8> {
+        debug_assert!(self.start == self.end);
+        &mut self.buf
+    }
+
+    /// Queue `bytes` verbatim (a handshake head).
+    pub fn queue_raw(&mut self, len: usize) {
+        self.start = 0;
+        self.end = len;
+    }
+
+    /// Queue a control reply decided by the read side. Nothing follows a Close.
+    pub fn queue_reply(&mut self, reply: Reply) {
+        if self.close_sent {
+            return;
+        }
+        let result = match reply {
+            Reply::Pong(p) => self.queue_control(OpCode::Pong, &p),
+            Reply::Ping => self.queue_control(OpCode::Ping, &[]),
+            Reply::Close(frame) => {
+                let code = if frame.code().is_valid_on_wire() { frame.code() } else { CloseCode::NoStatus };
+                self.queue_close(code, "")
+            }
+            Reply::Fail(code, error) => {
+                let mut reason = [0u8; MAX_CONTROL_PAYLOAD - 2];
+                let reason = describe(&error, &mut reason);
+                self.queue_close(code, reason)
+            }
+        };
+        // Every reply above is a valid control frame; an error would be a bug, and is
+        // not worth a panic on the network path.
+        debug_assert!(result.is_ok(), "{result:?}");
+    }
+
+    pub fn queue_control(&mut self, opcode: OpCode, payload: &[u8]) -> Result<(), WsError> {
+        if payload.len() > MAX_CONTROL_PAYLOAD {
+            return Err(WsError::Encode(nexus_net::ws::EncodeError::ControlTooLong));
+        }
+        self.room(MAX_HEADER_LEN + MAX_CONTROL_PAYLOAD);
+        let n = self.writer.encode_control(opcode, payload, &mut self.buf[self.end..])?;
+        self.end += n;
+        Ok(())
+    }
+
+    pub fn queue_close(&mut self, code: CloseCode, reason: &str) -> Result<(), WsError> {
+        self.room(MAX_HEADER_LEN + MAX_CONTROL_PAYLOAD);
+        let n = self.writer.encode_close(code, reason, &mut self.buf[self.end..])?;
+        self.end += n;
+        self.close_sent = true;
+        Ok(())
+    }
+
+    pub fn has_pending(&self) -> bool {
+        self.start < self.end
+    }
+
+    /// Whether a send may start.
+    pub fn check_open(&self) -> Result<(), WsError> {
+        if self.poisoned {
+            Err(WsError::Poisoned)
+        } else if self.close_sent {
+            Err(WsError::Closed)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Write out everything queued, then flush the transport (TLS keeps records
+    /// buffered until then).
+    pub async fn flush<W: AsyncWrite + Unpin>(&mut self, io: &mut W) -> io::Result<()> {
+        while self.start < self.end {
+            let n = io.write(&self.buf[self.start..self.end]).await?;
+            if n == 0 {
+                return Err(io::ErrorKind::WriteZero.into());
+            }
+            self.start += n;
+        }
+        self.start = 0;
+        self.end = 0;
+        io.flush().await
+    }
+
+    /// Shut the transport's write side down once (TCP FIN, TLS close_notify).
+    pub async fn shutdown<W: AsyncWrite + Unpin>(&mut self, io: &mut W) -> io::Result<()> {
+        if self.shut {
+            return Ok(());
+        }
+        self.shut = true;
+        io.shutdown().await
+    }
+
+    /// Send a Text or Binary message. One write for a message that fits the buffer
+    /// (together with anything still queued); larger ones are streamed: headers and
+    /// payload as vectored writes straight from `payload` (server role), or masked
+    /// through the buffer in buffer-sized chunks (client role).
+    pub async fn send_message<W: AsyncWrite + Unpin>(
+        &mut self,
+        io: &mut W,
+        opcode: OpCode,
+        payload: &[u8],
+    ) -> Result<(), WsError> {
+        self.check_open()?;
+        let needed = self.writer.encoded_len(payload.len());
+        if needed <= self.buf.len() - (self.end - self.start) {
+            self.room(needed);
+            let n = self.writer.encode_message(opcode, payload, &mut self.buf[self.end..])?;
+            self.end += n;
+            return Ok(self.flush(io).await?);
+        }
+        self.poisoned = true;
+        let Self { writer, buf, start, end, .. } = self;
+        for frame in writer.fragments(opcode, payload)? {
+            if frame.mask().is_none() {
+                let mut slices =
+                    [IoSlice::new(&buf[*start..*end]), IoSlice::new(frame.header()), IoSlice::new(frame.payload())];
+                write_all_vectored(io, &mut slices).await?;
+                *start = 0;
+                *end = 0;
+                continue;
+            }
+            if buf.len() - *end < MAX_HEADER_LEN {
+                write_all(io, &buf[*start..*end]).await?;
+                *start = 0;
+                *end = 0;
+            }
+            let header = frame.header();
+            buf[*end..*end + header.len()].copy_from_slice(header);
+            *end += header.len();
+            let len = frame.payload().len();
+            let mut from = 0;
+            while from < len {
+                if *end == buf.len() {
+                    write_all(io, &buf[*start..*end]).await?;
+                    *start = 0;
+                    *end = 0;
+                }
+                let take = (buf.len() - *end).min(len - from);
+                frame.write_payload(from, &mut buf[*end..*end + take]);
+                *end += take;
+                from += take;
+            }
+        }
+        self.flush(io).await?;
+        self.poisoned = false;
+        Ok(())
+    }
+}
+
+async fn write_all<W: AsyncWrite + Unpin>(io: &mut W, bytes: &[u8]) -> io::Result<()> {
+    io.write_all(bytes).await
+}
+
+async fn write_all_vectored<W: AsyncWrite + Unpin>(io: &mut W, mut slices: &mut [IoSlice<'_>]) -> io::Result<()> {
+    IoSlice::advance_slices(&mut slices, 0);
+    while !slices.is_empty() {
+        let n = io.write_vectored(slices).await?;
+        if n == 0 {
+            return Err(io::ErrorKind::WriteZero.into());
+        }
+        IoSlice::advance_slices(&mut slices, n);
+    }
+    Ok(())
+}
+
+/// The error's description as a close reason, cut at a character boundary to fit.
+fn describe<'a>(error: &ProtocolError, out: &'a mut [u8; MAX_CONTROL_PAYLOAD - 2]) -> &'a str {
+    use std::io::Write as _;
+    let mut cursor = io::Cursor::new(&mut out[..]);
+    let _ = write!(cursor, "{error}");
+    let len = cursor.position() as usize;
+    let text = &out[..len];
+    match std::str::from_utf8(text) {
+        Ok(s) => s,
+        Err(e) => std::str::from_utf8(&text[..e.valid_up_to()]).unwrap_or(""),
+    }
+}
+
+/// What [`ReadSide::step`] found.
+pub(crate) enum Step {
+    /// A message for the application is pending in the reader.
+    Message,
+    /// More bytes are needed.
+    NeedRead,
+    /// A reply, a control message to hand out, or a failure was recorded: loop.
+    Recorded,
+}
+
+/// The read half of the state.
+pub(crate) struct ReadSide {
+    pub reader: FrameReader<Vec<u8>>,
+    /// A control frame to send before anything else is read.
+    pub reply: Option<Reply>,
+    /// A control message to return once the reply is flushed.
+    pub ready: Option<Message<'static>>,
+    /// An error to return once the Close it caused is flushed.
+    pub failure: Option<WsError>,
+    /// The peer's Close was received.
+    pub close_received: bool,
+    /// Nothing more will be read: `recv` returns `None`.
+    pub finished: bool,
+    pub auto_pong: bool,
+    idle_timeout: Option<Duration>,
+    /// When the idle timer fires next, and whether our ping is unanswered.
+    idle_deadline: Option<Instant>,
+    ping_outstanding: bool,
+    pub close_timeout: Duration,
+}
+
+impl ReadSide {
+    pub fn new(
+        role: Role,
+        capacity: usize,
+        limits: Limits,
+        auto_pong: bool,
+        idle_timeout: Option<Duration>,
+        close_timeout: Duration,
+    ) -> Self {
+        let capacity = capacity.max(MIN_WRITE_BUFFER);
+        Self {
+            reader: FrameReader::new(role, vec![0; capacity], limits),
+            reply: None,
+            ready: None,
+            failure: None,
+            close_received: false,
+            finished: false,
+            auto_pong,
+            idle_timeout,
+            idle_deadline: idle_timeout.map(|d| Instant::now() + d),
+            ping_outstanding: false,
+            close_timeout,
+        }
+    }
+
+    /// Decode what is buffered, recording the replies the protocol calls for.
+    pub fn step(&mut self) -> Step {
+        match self.reader.advance() {
+            Ok(Progress::NeedMore) => Step::NeedRead,
+            Ok(Progress::Message) => match self.reader.message() {
+                Some(Message::Ping(p)) if self.auto_pong => {
+                    self.reply = Some(Reply::Pong(p));
+                    self.ready = Some(Message::Ping(p));
+                    Step::Recorded
+                }
+                Some(Message::Close(frame)) => {
+                    ws_debug!(code = frame.code().as_u16(), reason = frame.reason(), "websocket close received");
+                    self.close_received = true;
+                    self.reply = Some(Reply::Close(frame));
+                    self.ready = Some(Message::Close(frame));
+                    Step::Recorded
+                }
+                _ => Step::Message,
+            },
+            Err(error) => {
+                let code = error.close_code();
+                ws_warn!(%error, code = code.as_u16(), "websocket protocol error, failing the connection");
+                self.reply = Some(Reply::Fail(code, error));
+                self.failure = Some(WsError::Protocol { error, code });
+                Step::Recorded
+            }
+        }
+    }
+
+    /// Read more bytes into the reader, minding the idle timeout. `Ok(false)` at EOF.
+    pub async fn fill<R: AsyncRead + Unpin>(&mut self, io: &mut R) -> Result<bool, WsError> {
+        let spare = self.reader.spare();
+        let result = match self.idle_deadline {
+            None => io.read(spare).await,
+            Some(deadline) => match tokio::time::timeout_at(deadline, io.read(spare)).await {
+                Ok(result) => result,
+                Err(_) => {
+                    self.idle_expired();
+                    return Ok(true);
+                }
+            },
+        };
+        let n = match result {
+            Ok(n) => n,
+            // A TLS peer that closes without close_notify; at a frame boundary that
+            // is no different from a TCP FIN.
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => 0,
+            Err(e) => {
+                self.finished = true;
+                return Err(e.into());
+            }
+        };
+        if n == 0 {
+            self.finished = true;
+            if !self.reader.is_idle() {
+                return Err(WsError::Io(io::Error::new(io::ErrorKind::UnexpectedEof, "connection closed mid-frame")));
+            }
+            ws_debug!("websocket peer closed the connection without a close frame");
+            return Ok(false);
+        }
+        self.reader.commit(n);
+        if let Some(d) = self.idle_timeout {
+            self.idle_deadline = Some(Instant::now() + d);
+            self.ping_outstanding = false;
+        }
+        Ok(true)
+    }
+
+    fn idle_expired(&mut self) {
+        let Some(d) = self.idle_timeout else { return };
+        if self.ping_outstanding {
+            ws_warn!("websocket idle timeout: no answer to ping, failing the connection");
+            self.finished = true;
+            self.failure = Some(WsError::Timeout);
+        } else {
+            self.ping_outstanding = true;
+            self.reply = Some(Reply::Ping);
+            self.idle_deadline = Some(Instant::now() + d);
+        }
+    }
+
+    /// After the close handshake, wait (bounded) for the peer to close the
+    /// transport, discarding anything it still sends.
+    pub async fn drain<R: AsyncRead + Unpin>(&mut self, io: &mut R) {
+        let deadline = Instant::now() + self.close_timeout;
+        let _ = tokio::time::timeout_at(deadline, async {
+            loop {
+                match io.read(self.reader.spare()).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {}
+                }
+            }
+        })
+        .await;
+        self.finished = true;
+    }
+}

@@ -1,0 +1,270 @@
+//! The two halves of a split [`WsStream`](super::WsStream), and owned messages for
+//! the futures `Stream`/`Sink` adapters.
+
+use std::sync::Arc;
+
+use futures_core::Stream;
+use futures_sink::Sink;
+use nexus_net::ws::{CloseCode, CloseFrame, ControlPayload, Message, OpCode, Role};
+use tokio::io::{AsyncRead, AsyncWrite, ReadHalf, WriteHalf};
+use tokio::sync::Mutex;
+
+use super::WsError;
+use crate::connect::MaybeTlsStream;
+use crate::io::{ReadSide, Reply, Step, WriteSide};
+
+struct Shared<S> {
+    io: WriteHalf<S>,
+    wr: WriteSide,
+    /// The peer's Close was received (by the reader half).
+    close_received: bool,
+}
+
+pub(super) fn split<S: AsyncRead + AsyncWrite>(
+    io: S,
+    rd: ReadSide,
+    wr: WriteSide,
+    subprotocol: Option<String>,
+) -> (WsReader<S>, WsWriter<S>) {
+    let role = wr.role();
+    let (read, write) = tokio::io::split(io);
+    let shared = Arc::new(Mutex::new(Shared { io: write, wr, close_received: rd.close_received }));
+    let reader = WsReader { io: read, rd, writer: shared.clone(), role, subprotocol };
+    (reader, WsWriter { shared })
+}
+
+/// The receiving half of a split [`WsStream`](super::WsStream).
+///
+/// [`recv`](Self::recv) behaves as [`WsStream::recv`](super::WsStream::recv): it
+/// answers the peer's Close and failed frames itself, through the writer half.
+pub struct WsReader<S = MaybeTlsStream> {
+    io: ReadHalf<S>,
+    rd: ReadSide,
+    writer: Arc<Mutex<Shared<S>>>,
+    role: Role,
+    subprotocol: Option<String>,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> WsReader<S> {
+    /// The next message; `None` at the end. As
+    /// [`WsStream::recv`](super::WsStream::recv), cancel-safe as well.
+    pub async fn recv(&mut self) -> Result<Option<Message<'_>>, WsError> {
+        loop {
+            if let Some(reply) = self.rd.reply {
+                let mut shared = self.writer.lock().await;
+                shared.wr.queue_reply(reply);
+                if matches!(reply, Reply::Close(_)) {
+                    shared.close_received = true;
+                }
+                self.rd.reply = None;
+                let Shared { io, wr, .. } = &mut *shared;
+                if !wr.poisoned {
+                    if let Err(e) = wr.flush(io).await {
+                        self.rd.finished = true;
+                        return Err(self.rd.failure.take().unwrap_or_else(|| e.into()));
+                    }
+                }
+            }
+            if let Some(error) = self.rd.failure.take() {
+                self.rd.finished = true;
+                let mut shared = self.writer.lock().await;
+                let Shared { io, wr, .. } = &mut *shared;
+                let _ = wr.shutdown(io).await;
+                return Err(error);
+            }
+            if let Some(message) = self.rd.ready.take() {
+                return Ok(Some(message));
+            }
+            if self.rd.finished {
+                return Ok(None);
+            }
+            if self.rd.close_received {
+                match self.role {
+                    Role::Server => {
+                        let mut shared = self.writer.lock().await;
+                        let Shared { io, wr, .. } = &mut *shared;
+                        let _ = wr.shutdown(io).await;
+                        self.rd.finished = true;
+                    }
+                    Role::Client => self.rd.drain(&mut self.io).await,
+                }
+                return Ok(None);
+            }
+            match self.rd.step() {
+                Step::Message => break,
+                Step::Recorded => {}
+                Step::NeedRead => {
+                    if !self.rd.fill(&mut self.io).await? {
+                        return Ok(None);
+                    }
+                }
+            }
+        }
+        Ok(self.rd.reader.message())
+    }
+
+    /// The subprotocol agreed in the handshake, if any.
+    pub fn subprotocol(&self) -> Option<&str> {
+        self.subprotocol.as_deref()
+    }
+
+    /// A `futures` [`Stream`] of owned messages (each one copied out of the read
+    /// buffer). Ends after the close handshake or at EOF; an error is its last item.
+    pub fn into_stream(self) -> impl Stream<Item = Result<OwnedMessage, WsError>> + Send + 'static
+    where
+        S: Send + 'static,
+    {
+        futures_util::stream::unfold(Some(self), |state| async move {
+            let mut reader = state?;
+            let item = match reader.recv().await {
+                Ok(Some(message)) => Ok(OwnedMessage::from(message)),
+                Ok(None) => return None,
+                Err(e) => Err(e),
+            };
+            let next = if item.is_ok() { Some(reader) } else { None };
+            Some((item, next))
+        })
+    }
+}
+
+impl<S> std::fmt::Debug for WsReader<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WsReader").field("role", &self.role).finish_non_exhaustive()
+    }
+}
+
+/// The sending half of a split [`WsStream`](super::WsStream). Cheap to clone: clones
+/// share the connection (each send takes a lock, so messages never interleave).
+pub struct WsWriter<S = MaybeTlsStream> {
+    shared: Arc<Mutex<Shared<S>>>,
+}
+
+impl<S> Clone for WsWriter<S> {
+    fn clone(&self) -> Self {
+        Self { shared: self.shared.clone() }
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> WsWriter<S> {
+    /// Send a text message. As [`WsStream::send_text`](super::WsStream::send_text).
+    pub async fn send_text(&self, text: &str) -> Result<(), WsError> {
+        self.send_data(OpCode::Text, text.as_bytes()).await
+    }
+
+    /// Send a binary message. As [`WsStream::send_binary`](super::WsStream::send_binary).
+    pub async fn send_binary(&self, data: &[u8]) -> Result<(), WsError> {
+        self.send_data(OpCode::Binary, data).await
+    }
+
+    /// Send a ping. As [`WsStream::send_ping`](super::WsStream::send_ping).
+    pub async fn send_ping(&self, payload: impl AsRef<[u8]>) -> Result<(), WsError> {
+        self.send_control(OpCode::Ping, payload.as_ref()).await
+    }
+
+    /// Send a pong. As [`WsStream::send_pong`](super::WsStream::send_pong).
+    pub async fn send_pong(&self, payload: impl AsRef<[u8]>) -> Result<(), WsError> {
+        self.send_control(OpCode::Pong, payload.as_ref()).await
+    }
+
+    /// Send any message (a borrowed one from the reader half: zero-copy echo).
+    pub async fn send(&self, message: Message<'_>) -> Result<(), WsError> {
+        match message {
+            Message::Text(text) => self.send_text(text).await,
+            Message::Binary(data) => self.send_binary(data).await,
+            Message::Ping(p) => self.send_ping(p).await,
+            Message::Pong(p) => self.send_pong(p).await,
+            Message::Close(frame) => self.close(frame.code(), frame.reason()).await,
+        }
+    }
+
+    /// Send a Close. As [`WsStream::close`](super::WsStream::close); keep receiving on
+    /// the reader half until `None` to complete the handshake.
+    pub async fn close(&self, code: CloseCode, reason: &str) -> Result<(), WsError> {
+        let mut shared = self.shared.lock().await;
+        let Shared { io, wr, close_received } = &mut *shared;
+        if wr.poisoned {
+            return Err(WsError::Poisoned);
+        }
+        if !wr.close_sent {
+            wr.queue_close(code, reason)?;
+        }
+        wr.flush(io).await?;
+        if *close_received && wr.role() == Role::Server {
+            let _ = wr.shutdown(io).await;
+        }
+        Ok(())
+    }
+
+    async fn send_data(&self, opcode: OpCode, payload: &[u8]) -> Result<(), WsError> {
+        let mut shared = self.shared.lock().await;
+        let Shared { io, wr, .. } = &mut *shared;
+        wr.send_message(io, opcode, payload).await
+    }
+
+    async fn send_control(&self, opcode: OpCode, payload: &[u8]) -> Result<(), WsError> {
+        let mut shared = self.shared.lock().await;
+        let Shared { io, wr, .. } = &mut *shared;
+        wr.check_open()?;
+        wr.queue_control(opcode, payload)?;
+        Ok(wr.flush(io).await?)
+    }
+
+    /// A `futures` [`Sink`] of owned messages. Sending [`OwnedMessage::Close`] starts
+    /// the close handshake; closing the sink itself sends nothing.
+    pub fn into_sink(self) -> impl Sink<OwnedMessage, Error = WsError> + Send + 'static
+    where
+        S: Send + 'static,
+    {
+        futures_util::sink::unfold(self, |writer, message: OwnedMessage| async move {
+            writer.send(message.as_message()).await?;
+            Ok::<_, WsError>(writer)
+        })
+    }
+}
+
+impl<S> std::fmt::Debug for WsWriter<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WsWriter").finish_non_exhaustive()
+    }
+}
+
+/// A [`Message`] that owns its payload, for the `Stream`/`Sink` adapters and for
+/// keeping a message past the next `recv`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OwnedMessage {
+    /// A text message.
+    Text(String),
+    /// A binary message.
+    Binary(Vec<u8>),
+    /// A ping.
+    Ping(ControlPayload),
+    /// A pong.
+    Pong(ControlPayload),
+    /// A close frame.
+    Close(CloseFrame),
+}
+
+impl OwnedMessage {
+    /// Borrow as a [`Message`].
+    pub fn as_message(&self) -> Message<'_> {
+        match self {
+            Self::Text(s) => Message::Text(s),
+            Self::Binary(b) => Message::Binary(b),
+            Self::Ping(p) => Message::Ping(*p),
+            Self::Pong(p) => Message::Pong(*p),
+            Self::Close(c) => Message::Close(*c),
+        }
+    }
+}
+
+impl From<Message<'_>> for OwnedMessage {
+    fn from(message: Message<'_>) -> Self {
+        match message {
+            Message::Text(s) => Self::Text(s.to_owned()),
+            Message::Binary(b) => Self::Binary(b.to_vec()),
+            Message::Ping(p) => Self::Ping(p),
+            Message::Pong(p) => Self::Pong(p),
+            Message::Close(c) => Self::Close(c),
+        }
+    }
+}
