@@ -2,6 +2,7 @@
 //! ([`HttpConnectionBuilder`]).
 
 use std::io;
+use std::mem::MaybeUninit;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
@@ -11,9 +12,9 @@ use nexus_net::http::{Progress, Request, RequestWriter, Response, ResponseReader
 use nexus_net::rest::RestError;
 use nexus_net::tls::TlsConfig;
 use nexus_net::url::{Scheme, Url};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, ReadBuf};
-use tokio::time::Instant;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, Interest, ReadBuf};
 
+use super::clock::Stamp;
 use super::transport;
 use crate::connect::{self, MaybeTlsStream, TcpOptions};
 
@@ -235,14 +236,14 @@ pub struct HttpConnection {
     stream: MaybeTlsStream,
     read_timeout: Option<Duration>,
     health: Health,
-    last_used: Instant,
+    last_used: Stamp,
 }
 
 impl HttpConnection {
     /// Wrap a connected transport. `read_timeout` bounds each exchange (see
     /// [`HttpConnectionBuilder::read_timeout`]).
     pub fn new(stream: MaybeTlsStream, read_timeout: Option<Duration>) -> Self {
-        Self { stream, read_timeout, health: Health::Ready, last_used: Instant::now() }
+        Self { stream, read_timeout, health: Health::Ready, last_used: Stamp::now() }
     }
 
     /// Connect with default options; see [`HttpConnectionBuilder::connect`].
@@ -260,7 +261,8 @@ impl HttpConnection {
         self.health == Health::Ready
     }
 
-    /// Time since the connection was made or its last response completed.
+    /// Time since the connection was made or its last response completed (coarse:
+    /// a few milliseconds of resolution).
     pub fn idle_for(&self) -> Duration {
         self.last_used.elapsed()
     }
@@ -291,16 +293,47 @@ impl HttpConnection {
     /// connection is then never reusable.
     pub fn check(&mut self) -> Result<(), RestError> {
         self.health_error()?;
+        // Fast path: tokio's cached readiness says nothing arrived since the socket
+        // was last drained, so no system call. Otherwise peek (consuming nothing): an
+        // empty socket clears the readiness, so the next check is free again.
+        let tcp = self.stream.tcp();
+        let mut byte = [MaybeUninit::<u8>::uninit(); 1];
+        let peeked = tcp.try_io(Interest::READABLE, || socket2::SockRef::from(tcp).peek(&mut byte));
+        match peeked {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(()),
+            Ok(0) => self.closed_while_idle(),
+            // Bytes on a plain connection: nobody asked for them. On TLS they may be
+            // a session ticket or a close_notify: let the TLS layer say.
+            Ok(_) => match self.stream {
+                MaybeTlsStream::Plain(_) => {
+                    self.health = Health::Broken;
+                    Err(RestError::ConnectionStale)
+                }
+                MaybeTlsStream::Tls(_) => self.check_tls(),
+            },
+            Err(e) => {
+                self.health = Health::Broken;
+                Err(RestError::Io(e))
+            }
+        }
+    }
+
+    fn closed_while_idle(&mut self) -> Result<(), RestError> {
+        let why = "the server closed the idle connection";
+        self.health = Health::Closed(why);
+        Err(RestError::ConnectionClosed(why))
+    }
+
+    /// Read what the TLS layer has without waiting: records that carry no data (a
+    /// session ticket) are fine, data is unsolicited, close_notify or EOF is a close.
+    #[cold]
+    fn check_tls(&mut self) -> Result<(), RestError> {
         let mut scratch = [0u8; 64];
         let mut buf = ReadBuf::new(&mut scratch);
         let mut cx = Context::from_waker(Waker::noop());
         match Pin::new(&mut self.stream).poll_read(&mut cx, &mut buf) {
             Poll::Pending => Ok(()),
-            Poll::Ready(Ok(())) if buf.filled().is_empty() => {
-                let why = "the server closed the idle connection";
-                self.health = Health::Closed(why);
-                Err(RestError::ConnectionClosed(why))
-            }
+            Poll::Ready(Ok(())) if buf.filled().is_empty() => self.closed_while_idle(),
             Poll::Ready(Ok(())) => {
                 self.health = Health::Broken;
                 Err(RestError::ConnectionStale)
@@ -369,7 +402,7 @@ impl HttpConnection {
         };
         match result {
             Ok(closed) => {
-                self.last_used = Instant::now();
+                self.last_used = Stamp::now();
                 let resp = reader.response();
                 self.health = if closed {
                     Health::Closed("the server closed the connection after the response")

@@ -36,6 +36,7 @@ macro_rules! rest_warn {
     }};
 }
 
+mod clock;
 mod connection;
 mod pool;
 mod transport;

@@ -155,6 +155,13 @@ impl ClientPoolBuilder {
         self
     }
 
+    /// No deadline on exchanges (not recommended: a stalled server then holds the
+    /// slot and the caller until the connection breaks).
+    pub fn no_read_timeout(mut self) -> Self {
+        self.conn = self.conn.no_read_timeout();
+        self
+    }
+
     /// Size of each slot's request buffer (default
     /// [`DEFAULT_WRITE_BUFFER_CAPACITY`]), allocated once: a larger request is
     /// [`RestError::RequestTooLarge`], never a reallocation.
