@@ -297,37 +297,56 @@ struct Config {
 }
 
 /// Latency: `rounds` x (every candidate: warmup, then `samples` timed requests).
-async fn latency(addr: std::net::SocketAddr, kind: Kind, cfg: &Config) -> Vec<(&'static str, u64, u64)> {
+/// Returns per candidate: pooled p50, pooled p99, and the median over rounds of its
+/// round p50 divided by raw's round p50 (robust to load drifting between rounds).
+async fn latency(addr: std::net::SocketAddr, kind: Kind, cfg: &Config) -> Vec<(&'static str, u64, u64, f64)> {
     let mut clients = Vec::new();
     for name in NAMES {
         clients.push(Client::new(name, addr, 1).await);
     }
     let mut samples: Vec<Vec<u64>> = vec![Vec::new(); NAMES.len()];
+    let mut ratios: Vec<Vec<f64>> = vec![Vec::new(); NAMES.len()];
     for _ in 0..cfg.rounds {
+        let mut round_p50 = Vec::new();
         for (i, c) in clients.iter().enumerate() {
             for _ in 0..cfg.warmup {
                 black_box(c.call(kind, 0).await);
             }
+            let mut round = Vec::with_capacity(cfg.samples);
             for _ in 0..cfg.samples {
                 let t = Instant::now();
                 black_box(c.call(kind, 0).await);
-                samples[i].push(t.elapsed().as_nanos() as u64);
+                round.push(t.elapsed().as_nanos() as u64);
             }
+            samples[i].extend_from_slice(&round);
+            round.sort_unstable();
+            round_p50.push(pct(&round, 0.5) as f64);
+        }
+        for i in 0..NAMES.len() {
+            ratios[i].push(round_p50[i] / round_p50[0]);
         }
     }
     NAMES
         .iter()
         .zip(samples.iter_mut())
-        .map(|(n, s)| {
+        .zip(ratios.iter_mut())
+        .map(|((n, s), r)| {
             s.sort_unstable();
-            (*n, pct(s, 0.5), pct(s, 0.99))
+            (*n, pct(s, 0.5), pct(s, 0.99), median(r))
         })
         .collect()
 }
 
 /// Throughput with `lanes` concurrent tasks (one connection each): requests/s, median
 /// over rounds.
-async fn throughput(addr: std::net::SocketAddr, kind: Kind, lanes: usize, cfg: &Config) -> Vec<(&'static str, f64)> {
+/// Returns per candidate: median rate, and the median over rounds of its rate divided
+/// by raw's rate in the same round.
+async fn throughput(
+    addr: std::net::SocketAddr,
+    kind: Kind,
+    lanes: usize,
+    cfg: &Config,
+) -> Vec<(&'static str, f64, f64)> {
     let mut clients = Vec::new();
     for name in NAMES {
         clients.push(Rc::new(Client::new(name, addr, lanes).await));
@@ -361,7 +380,10 @@ async fn throughput(addr: std::net::SocketAddr, kind: Kind, lanes: usize, cfg: &
             rates[i].push(total as f64 / start.elapsed().as_secs_f64());
         }
     }
-    NAMES.iter().zip(rates.iter_mut()).map(|(n, r)| (*n, median(r))).collect()
+    let rounds = rates[0].len();
+    let mut ratios: Vec<Vec<f64>> =
+        rates.iter().map(|r| (0..rounds).map(|k| r[k] / rates[0][k]).collect()).collect();
+    NAMES.iter().zip(rates.iter_mut()).zip(ratios.iter_mut()).map(|((n, r), q)| (*n, median(r), median(q))).collect()
 }
 
 use std::rc::Rc;
@@ -391,30 +413,23 @@ fn spin(flag: Arc<AtomicBool>) -> impl std::future::Future<Output = ()> {
     }
 }
 
-fn print_latency(title: &str, rows: &[(&str, u64, u64)]) {
-    let raw = rows[0].1 as f64;
-    let reqwest = rows.iter().find(|r| r.0 == "reqwest").unwrap().1 as f64;
+fn print_latency(title: &str, rows: &[(&str, u64, u64, f64)]) {
+    let reqwest = rows.iter().find(|r| r.0 == "reqwest").unwrap().3;
     println!("\n{title}");
-    println!("{:<10} {:>10} {:>10} {:>12} {:>14}", "client", "p50 us", "p99 us", "p50/raw", "reqwest/p50");
-    for (n, p50, p99) in rows {
-        println!(
-            "{:<10} {:>10.2} {:>10.2} {:>12.3} {:>14.2}",
-            n,
-            *p50 as f64 / 1e3,
-            *p99 as f64 / 1e3,
-            *p50 as f64 / raw,
-            reqwest / *p50 as f64
-        );
+    println!("| client | p50 us | p99 us | p50 / raw (median of rounds) | reqwest p50 / this p50 |");
+    println!("|---|---|---|---|---|");
+    for (n, p50, p99, ratio) in rows {
+        println!("| {n} | {:.2} | {:.2} | {:.3} | {:.2} |", *p50 as f64 / 1e3, *p99 as f64 / 1e3, ratio, reqwest / ratio);
     }
 }
 
-fn print_rate(title: &str, rows: &[(&str, f64)]) {
-    let raw = rows[0].1;
-    let reqwest = rows.iter().find(|r| r.0 == "reqwest").unwrap().1;
+fn print_rate(title: &str, rows: &[(&str, f64, f64)]) {
+    let reqwest = rows.iter().find(|r| r.0 == "reqwest").unwrap().2;
     println!("\n{title}");
-    println!("{:<10} {:>12} {:>10} {:>12}", "client", "req/s", "x raw", "x reqwest");
-    for (n, r) in rows {
-        println!("{:<10} {:>12.0} {:>10.3} {:>12.2}", n, r, r / raw, r / reqwest);
+    println!("| client | req/s (median) | x raw (median of rounds) | x reqwest |");
+    println!("|---|---|---|---|");
+    for (n, r, q) in rows {
+        println!("| {n} | {r:.0} | {q:.3} | {:.2} |", q / reqwest);
     }
 }
 
@@ -423,7 +438,7 @@ fn main() {
     let cfg = if quick {
         Config { rounds: 3, samples: 500, warmup: 100, window: Duration::from_millis(300) }
     } else {
-        Config { rounds: 7, samples: 3000, warmup: 300, window: Duration::from_secs(1) }
+        Config { rounds: 15, samples: 2000, warmup: 200, window: Duration::from_millis(400) }
     };
     // REST_BENCH_SECTIONS=latency,latency-busy,throughput,acquire (default: all).
     let sections = std::env::var("REST_BENCH_SECTIONS").unwrap_or_default();
