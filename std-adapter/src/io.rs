@@ -178,6 +178,15 @@ impl WriteSide {
         io.flush().await
     }
 
+    /// Give up on the write side after a write failed at the end of the connection:
+    /// drop what is queued and refuse further sends.
+    pub fn discard(&mut self) {
+        self.start = 0;
+        self.end = 0;
+        self.close_sent = true;
+        self.shut = true;
+    }
+
     /// Shut the transport's write side down once (TCP FIN, TLS close_notify).
     pub async fn shutdown<W: AsyncWrite + Unpin>(&mut self, io: &mut W) -> io::Result<()> {
         if self.shut {

@@ -502,3 +502,103 @@ async fn wss_server_against_tungstenite_client() {
     })
     .await
 }
+
+/// One accepted wss:// connection on our server; returns the ALPN it negotiated.
+async fn one_tls_echo(
+    l: tokio::net::TcpListener,
+    tls: nexus_net::tls::TlsServerConfig,
+) -> tokio::task::JoinHandle<Option<Vec<u8>>> {
+    tokio::spawn(async move {
+        let (tcp, _) = l.accept().await.unwrap();
+        let mut ws = WsStreamBuilder::new().accept_tls(tcp, &tls).await.unwrap();
+        let alpn = ws.get_ref().get_ref().1.alpn_protocol().map(<[u8]>::to_vec);
+        while let Some(m) = ws.recv().await.unwrap() {
+            if let Message::Text(t) = m {
+                let t = t.to_owned();
+                ws.send_text(&t).await.unwrap();
+            }
+        }
+        alpn
+    })
+}
+
+#[tokio::test]
+async fn wss_danger_no_verify_and_alpn() {
+    within(async {
+        let cert = localhost_cert();
+        let (l, _) = listener().await;
+        let port = l.local_addr().unwrap().port();
+        let server_tls = nexus_net::tls::TlsServerConfig::builder(&cert.cert_pem, &cert.key_pem)
+            .alpn(&[b"http/1.1"])
+            .build()
+            .unwrap();
+        let server = one_tls_echo(l, server_tls).await;
+        // Self-signed and for another name, but verification is off; TLS 1.3 only.
+        let tls =
+            nexus_net::tls::TlsConfig::builder().danger_no_verify().tls13_only().alpn(&[b"http/1.1"]).build().unwrap();
+        let mut ws = WsStreamBuilder::new().tls(&tls).connect(&format!("wss://127.0.0.1:{port}/")).await.unwrap();
+        assert_eq!(ws.get_ref().alpn_protocol(), Some(&b"http/1.1"[..]));
+        ws.send_text("unverified").await.unwrap();
+        assert_eq!(ws.recv().await.unwrap(), Some(Message::Text("unverified")));
+        ws.close(CloseCode::Normal, "").await.unwrap();
+        while ws.recv().await.unwrap().is_some() {}
+        assert_eq!(server.await.unwrap(), Some(b"http/1.1".to_vec()));
+    })
+    .await
+}
+
+#[tokio::test]
+async fn wss_client_certificate() {
+    use nexus_net::tls::rustls;
+    use rustls::pki_types::pem::PemObject;
+    within(async {
+        let server_cert = localhost_cert();
+        let client_cert = localhost_cert();
+        // A server that requires a client certificate signed by (here: equal to) client_cert.
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(client_cert.cert_der.clone().into()).unwrap();
+        let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+            roots.into(),
+            nexus_net::tls::crypto_provider(),
+        )
+        .build()
+        .unwrap();
+        let key = rustls::pki_types::PrivateKeyDer::from_pem_slice(server_cert.key_pem.as_bytes()).unwrap();
+        let config = rustls::ServerConfig::builder_with_provider(nexus_net::tls::crypto_provider())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_client_cert_verifier(verifier)
+            .with_single_cert(vec![server_cert.cert_der.clone().into()], key)
+            .unwrap();
+        let server_tls = nexus_net::tls::TlsServerConfig::from_server_config(std::sync::Arc::new(config));
+
+        // Without a client certificate: refused.
+        let (l, _) = listener().await;
+        let port = l.local_addr().unwrap().port();
+        let st = server_tls.clone();
+        tokio::spawn(async move {
+            let (tcp, _) = l.accept().await.unwrap();
+            let _ = WsStreamBuilder::new().accept_tls(tcp, &st).await;
+        });
+        let anonymous = server_cert.client();
+        assert!(WsStreamBuilder::new().tls(&anonymous).connect(&format!("wss://localhost:{port}/")).await.is_err());
+
+        // With it: accepted.
+        let (l, _) = listener().await;
+        let port = l.local_addr().unwrap().port();
+        let server = one_tls_echo(l, server_tls).await;
+        let tls = nexus_net::tls::TlsConfig::builder()
+            .skip_system_certs()
+            .add_root_cert(&server_cert.cert_pem)
+            .client_cert(&client_cert.cert_pem, &client_cert.key_pem)
+            .build()
+            .unwrap();
+        let mut ws = WsStreamBuilder::new().tls(&tls).connect(&format!("wss://localhost:{port}/")).await.unwrap();
+        ws.send_text("mutual").await.unwrap();
+        assert_eq!(ws.recv().await.unwrap(), Some(Message::Text("mutual")));
+        ws.close(CloseCode::Normal, "").await.unwrap();
+        while ws.recv().await.unwrap().is_some() {}
+        server.await.unwrap();
+    })
+    .await
+}

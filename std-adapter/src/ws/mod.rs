@@ -36,7 +36,7 @@ mod stream;
 
 pub use builder::WsStreamBuilder;
 pub use error::WsError;
-pub use split::{OwnedMessage, WsReader, WsWriter};
+pub use split::{MessageSink, MessageStream, OwnedMessage, WsReader, WsWriter};
 pub use stream::WsStream;
 
 pub use crate::connect::MaybeTlsStream;

@@ -1,6 +1,7 @@
 //! The two halves of a split [`WsStream`](super::WsStream), and owned messages for
 //! the futures `Stream`/`Sink` adapters.
 
+use std::pin::Pin;
 use std::sync::Arc;
 
 use futures_core::Stream;
@@ -12,6 +13,12 @@ use tokio::sync::Mutex;
 use super::WsError;
 use crate::connect::MaybeTlsStream;
 use crate::io::{ReadSide, Reply, Step, WriteSide};
+
+/// The `futures` [`Stream`] of [`WsReader::into_stream`].
+pub type MessageStream = Pin<Box<dyn Stream<Item = Result<OwnedMessage, WsError>> + Send>>;
+
+/// The `futures` [`Sink`] of [`WsWriter::into_sink`].
+pub type MessageSink = Pin<Box<dyn Sink<OwnedMessage, Error = WsError> + Send>>;
 
 struct Shared<S> {
     io: WriteHalf<S>,
@@ -51,17 +58,31 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsReader<S> {
     pub async fn recv(&mut self) -> Result<Option<Message<'_>>, WsError> {
         loop {
             if let Some(reply) = self.rd.reply {
-                let mut shared = self.writer.lock().await;
-                shared.wr.queue_reply(reply);
-                if matches!(reply, Reply::Close(_)) {
-                    shared.close_received = true;
-                }
-                self.rd.reply = None;
-                let Shared { io, wr, .. } = &mut *shared;
-                if !wr.poisoned {
-                    if let Err(e) = wr.flush(io).await {
-                        self.rd.finished = true;
-                        return Err(self.rd.failure.take().unwrap_or_else(|| e.into()));
+                // A Close (reply or failure) must go out: wait for the writer half. A
+                // pong or keep-alive ping must not block reading while the writer half
+                // is busy (both peers blocked on writes would deadlock): it is retried
+                // at the next call, and only the latest ping's pong is kept (RFC 6455
+                // section 5.5.3 allows that).
+                let shared = match reply {
+                    Reply::Close(_) | Reply::Fail(..) => Some(self.writer.lock().await),
+                    Reply::Pong(_) | Reply::Ping => self.writer.try_lock().ok(),
+                };
+                if let Some(mut shared) = shared {
+                    shared.wr.queue_reply(reply);
+                    if matches!(reply, Reply::Close(_)) {
+                        shared.close_received = true;
+                    }
+                    self.rd.reply = None;
+                    let Shared { io, wr, .. } = &mut *shared;
+                    if !wr.poisoned {
+                        if let Err(e) = wr.flush(io).await {
+                            wr.discard();
+                            // As in `WsStream::recv`: a Close is still delivered.
+                            if !self.rd.close_received && !self.rd.finished && self.rd.failure.is_none() {
+                                self.rd.finished = true;
+                                return Err(e.into());
+                            }
+                        }
                     }
                 }
             }
@@ -110,11 +131,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsReader<S> {
 
     /// A `futures` [`Stream`] of owned messages (each one copied out of the read
     /// buffer). Ends after the close handshake or at EOF; an error is its last item.
-    pub fn into_stream(self) -> impl Stream<Item = Result<OwnedMessage, WsError>> + Send + 'static
+    ///
+    /// Boxed once (so it is `Unpin` and nameable); no allocation per item beyond the
+    /// owned copy.
+    pub fn into_stream(self) -> MessageStream
     where
         S: Send + 'static,
     {
-        futures_util::stream::unfold(Some(self), |state| async move {
+        Box::pin(futures_util::stream::unfold(Some(self), |state| async move {
             let mut reader = state?;
             let item = match reader.recv().await {
                 Ok(Some(message)) => Ok(OwnedMessage::from(message)),
@@ -123,7 +147,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsReader<S> {
             };
             let next = if item.is_ok() { Some(reader) } else { None };
             Some((item, next))
-        })
+        }))
     }
 }
 
@@ -211,14 +235,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsWriter<S> {
 
     /// A `futures` [`Sink`] of owned messages. Sending [`OwnedMessage::Close`] starts
     /// the close handshake; closing the sink itself sends nothing.
-    pub fn into_sink(self) -> impl Sink<OwnedMessage, Error = WsError> + Send + 'static
+    ///
+    /// Boxed once (so it is `Unpin` and nameable).
+    pub fn into_sink(self) -> MessageSink
     where
         S: Send + 'static,
     {
-        futures_util::sink::unfold(self, |writer, message: OwnedMessage| async move {
+        Box::pin(futures_util::sink::unfold(self, |writer, message: OwnedMessage| async move {
             writer.send(message.as_message()).await?;
             Ok::<_, WsError>(writer)
-        })
+        }))
     }
 }
 

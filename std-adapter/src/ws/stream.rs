@@ -98,8 +98,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
             }
             if self.wr.has_pending() {
                 if let Err(e) = self.wr.flush(&mut self.io).await {
-                    self.rd.finished = true;
-                    return Err(self.rd.failure.take().unwrap_or_else(|| e.into()));
+                    self.wr.discard();
+                    // A peer that closed (or vanished) right after its Close still gets
+                    // its Close delivered; otherwise the write error ends the stream.
+                    if !self.rd.close_received && !self.rd.finished && self.rd.failure.is_none() {
+                        self.rd.finished = true;
+                        return Err(e.into());
+                    }
                 }
             }
             if let Some(error) = self.rd.failure.take() {
