@@ -3,7 +3,7 @@
 use super::response::Span;
 use super::Version;
 
-/// A complete response, borrowed from its [`ResponseReader`].
+/// A complete response, borrowed from its [`ResponseReader`](super::ResponseReader).
 ///
 /// Plain data: it implements no `Drop`, so a caller may drop the reader's owner
 /// while only the `Response` binding is still in scope syntactically.
