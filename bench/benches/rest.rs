@@ -115,14 +115,39 @@ enum Kind {
 }
 
 enum Client {
-    Raw { conns: Vec<tokio::sync::Mutex<TcpStream>>, get: Vec<u8>, post: Vec<u8>, resp_len: usize },
+    Raw {
+        conns: Vec<tokio::sync::Mutex<TcpStream>>,
+        get: Vec<u8>,
+        post: Vec<u8>,
+        resp_len: usize,
+    },
     Nexus(nexus_async_net::rest::ClientPool),
     Nexus07(nexus_async_net_07::rest::ClientPool),
-    Reqwest { client: reqwest::Client, base: String },
-    Hyper { client: hyper_util::client::legacy::Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>, base: String },
+    Reqwest {
+        client: reqwest::Client,
+        base: String,
+    },
+    Hyper {
+        client: hyper_util::client::legacy::Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>,
+        base: String,
+    },
 }
 
-const NAMES: [&str; 5] = ["raw", "nexus", "nexus07", "reqwest", "hyper"];
+const NAMES: [&str; 6] = ["raw", "nexus", "nexus07", "reqwest", "hyper", "nexus-nt"];
+
+/// The candidates to run: all, or raw plus those named in `REST_BENCH_CLIENTS`.
+fn names() -> Vec<&'static str> {
+    let only = std::env::var("REST_BENCH_CLIENTS").unwrap_or_default();
+    // `-raw` drops the floor too (ratios are then against the first one left).
+    let no_raw = only.split(',').any(|o| o == "-raw");
+    // `nexus-nt` (the pool without a read timeout) only when asked for.
+    NAMES
+        .into_iter()
+        .filter(|n| {
+            (only.is_empty() && *n != "nexus-nt") || (*n == "raw" && !no_raw) || only.split(',').any(|o| o == *n)
+        })
+        .collect()
+}
 
 /// The exact request bytes our writer produces, for the raw floor.
 fn raw_requests(port: u16) -> (Vec<u8>, Vec<u8>) {
@@ -149,7 +174,7 @@ impl Client {
                 let (get, post) = raw_requests(addr.port());
                 Client::Raw { conns: v, get, post, resp_len: response().len() }
             }
-            "nexus" => Client::Nexus(
+            "nexus" | "nexus-nt" => Client::Nexus(
                 nexus_async_net::rest::ClientPool::builder()
                     .url(&base)
                     .base_path("/api/v3")
@@ -157,7 +182,7 @@ impl Client {
                     .unwrap()
                     .connections(conns)
                     .disable_nagle()
-                    .pipe(|b| if std::env::var_os("NEXUS_NO_TIMEOUT").is_some() { b.no_read_timeout() } else { b })
+                    .pipe(|b| if name == "nexus-nt" { b.no_read_timeout() } else { b })
                     .build()
                     .await
                     .unwrap(),
@@ -218,7 +243,9 @@ impl Client {
                         .query("timestamp", "1700000000000")
                         .query("signature", "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71")
                         .finish(),
-                    Kind::Post => s.writer.post("/order").header("Content-Type", "application/json").body(ORDER_JSON).finish(),
+                    Kind::Post => {
+                        s.writer.post("/order").header("Content-Type", "application/json").body(ORDER_JSON).finish()
+                    }
                 }
                 .unwrap();
                 let (conn, reader) = s.conn_and_reader().unwrap();
@@ -239,7 +266,9 @@ impl Client {
                         .query("timestamp", "1700000000000")
                         .query("signature", "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71")
                         .finish(),
-                    Kind::Post => s.writer.post("/order").header("Content-Type", "application/json").body(ORDER_JSON).finish(),
+                    Kind::Post => {
+                        s.writer.post("/order").header("Content-Type", "application/json").body(ORDER_JSON).finish()
+                    }
                 }
                 .unwrap();
                 let conn = s.conn.as_mut().unwrap();
@@ -301,11 +330,12 @@ struct Config {
 /// round p50 divided by raw's round p50 (robust to load drifting between rounds).
 async fn latency(addr: std::net::SocketAddr, kind: Kind, cfg: &Config) -> Vec<(&'static str, u64, u64, f64)> {
     let mut clients = Vec::new();
-    for name in NAMES {
+    let names = names();
+    for name in &names {
         clients.push(Client::new(name, addr, 1).await);
     }
-    let mut samples: Vec<Vec<u64>> = vec![Vec::new(); NAMES.len()];
-    let mut ratios: Vec<Vec<f64>> = vec![Vec::new(); NAMES.len()];
+    let mut samples: Vec<Vec<u64>> = vec![Vec::new(); names.len()];
+    let mut ratios: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
     for _ in 0..cfg.rounds {
         let mut round_p50 = Vec::new();
         for (i, c) in clients.iter().enumerate() {
@@ -322,11 +352,11 @@ async fn latency(addr: std::net::SocketAddr, kind: Kind, cfg: &Config) -> Vec<(&
             round.sort_unstable();
             round_p50.push(pct(&round, 0.5) as f64);
         }
-        for i in 0..NAMES.len() {
+        for i in 0..names.len() {
             ratios[i].push(round_p50[i] / round_p50[0]);
         }
     }
-    NAMES
+    names
         .iter()
         .zip(samples.iter_mut())
         .zip(ratios.iter_mut())
@@ -348,10 +378,11 @@ async fn throughput(
     cfg: &Config,
 ) -> Vec<(&'static str, f64, f64)> {
     let mut clients = Vec::new();
-    for name in NAMES {
+    let names = names();
+    for name in &names {
         clients.push(Rc::new(Client::new(name, addr, lanes).await));
     }
-    let mut rates: Vec<Vec<f64>> = vec![Vec::new(); NAMES.len()];
+    let mut rates: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
     for _ in 0..cfg.rounds {
         for (i, c) in clients.iter().enumerate() {
             for _ in 0..cfg.warmup {
@@ -381,9 +412,8 @@ async fn throughput(
         }
     }
     let rounds = rates[0].len();
-    let mut ratios: Vec<Vec<f64>> =
-        rates.iter().map(|r| (0..rounds).map(|k| r[k] / rates[0][k]).collect()).collect();
-    NAMES.iter().zip(rates.iter_mut()).zip(ratios.iter_mut()).map(|((n, r), q)| (*n, median(r), median(q))).collect()
+    let mut ratios: Vec<Vec<f64>> = rates.iter().map(|r| (0..rounds).map(|k| r[k] / rates[0][k]).collect()).collect();
+    names.iter().zip(rates.iter_mut()).zip(ratios.iter_mut()).map(|((n, r), q)| (*n, median(r), median(q))).collect()
 }
 
 use std::rc::Rc;
@@ -414,17 +444,23 @@ fn spin(flag: Arc<AtomicBool>) -> impl std::future::Future<Output = ()> {
 }
 
 fn print_latency(title: &str, rows: &[(&str, u64, u64, f64)]) {
-    let reqwest = rows.iter().find(|r| r.0 == "reqwest").unwrap().3;
+    let reqwest = rows.iter().find(|r| r.0 == "reqwest").map_or(f64::NAN, |r| r.3);
     println!("\n{title}");
     println!("| client | p50 us | p99 us | p50 / raw (median of rounds) | reqwest p50 / this p50 |");
     println!("|---|---|---|---|---|");
     for (n, p50, p99, ratio) in rows {
-        println!("| {n} | {:.2} | {:.2} | {:.3} | {:.2} |", *p50 as f64 / 1e3, *p99 as f64 / 1e3, ratio, reqwest / ratio);
+        println!(
+            "| {n} | {:.2} | {:.2} | {:.3} | {:.2} |",
+            *p50 as f64 / 1e3,
+            *p99 as f64 / 1e3,
+            ratio,
+            reqwest / ratio
+        );
     }
 }
 
 fn print_rate(title: &str, rows: &[(&str, f64, f64)]) {
-    let reqwest = rows.iter().find(|r| r.0 == "reqwest").unwrap().2;
+    let reqwest = rows.iter().find(|r| r.0 == "reqwest").map_or(f64::NAN, |r| r.2);
     println!("\n{title}");
     println!("| client | req/s (median) | x raw (median of rounds) | x reqwest |");
     println!("|---|---|---|---|");
