@@ -26,6 +26,9 @@ mod sse2;
 mod avx2;
 
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2", not(target_feature = "avx2"), feature = "std"))]
+mod avx512;
+
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2", not(target_feature = "avx2"), feature = "std"))]
 mod runtime;
 
 #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
@@ -158,6 +161,18 @@ mod tests {
                 unsafe { avx2::copy_masked(d, s, k) }
             }
             v.push(("avx2", a, c));
+        }
+        #[cfg(all(target_arch = "x86_64", target_feature = "sse2", not(target_feature = "avx2"), feature = "std"))]
+        if std::is_x86_feature_detected!("avx512f") {
+            fn a(b: &mut [u8], k: [u8; 4]) {
+                // SAFETY: guarded by the detection above.
+                unsafe { avx512::apply_mask(b, k) }
+            }
+            fn c(d: &mut [u8], s: &[u8], k: [u8; 4]) {
+                // SAFETY: guarded by the detection above.
+                unsafe { avx512::copy_masked(d, s, k) }
+            }
+            v.push(("avx512", a, c));
         }
         #[cfg(all(target_arch = "x86_64", target_feature = "sse2", not(target_feature = "avx2"), feature = "std"))]
         v.push(("runtime", runtime::apply_mask, runtime::copy_masked));
