@@ -7,7 +7,9 @@
 //! - [`ws`]: WebSocket client and server over `ws://` and `wss://`
 //!   ([`ws::WsStreamBuilder`], [`ws::WsStream`], [`ws::WsError`]).
 //!
-//! The REST pool (`rest`) is tracked as its own issue and not in this crate yet.
+//! - [`rest`]: HTTP/1.1 client over `http://` and `https://`: one keep-alive
+//!   connection ([`rest::HttpConnection`]) and a self-healing pool
+//!   ([`rest::ClientPool`]).
 //!
 //! Features: `tracing` (default): events for connect, handshake, close and protocol
 //! errors through the `tracing` crate, never one per message.
@@ -18,4 +20,5 @@ mod log;
 
 pub mod connect;
 mod io;
+pub mod rest;
 pub mod ws;

@@ -1,0 +1,497 @@
+//! REST client round trips on loopback against a keep-alive server, every peer in the
+//! same run, interleaved round by round:
+//!
+//! - `raw`: a hand-written exchange of the same request bytes over a tokio
+//!   `TcpStream` (write, then read the known response length): the floor;
+//! - `nexus`: this workspace's `nexus_async_net::rest::ClientPool`;
+//! - `nexus07`: crates.io nexus-async-net 0.7 `ClientPool`;
+//! - `reqwest`: one `reqwest::Client`;
+//! - `hyper`: hyper-util's legacy `Client`.
+//!
+//! Requests: a Binance-style signed GET (query with timestamp, recvWindow and a
+//! 64-hex signature, API-key header) and a POST with a 100-byte JSON body. The server
+//! (its own thread and current-thread runtime) answers each with a fixed 2xx JSON
+//! response. The client runs on a current-thread runtime in a `LocalSet`; "busy"
+//! runs the same with a task that never lets the runtime sleep (I/O polled every
+//! tick). Then acquire/release of a pool slot with criterion.
+//!
+//! `cargo bench --bench rest` (env `REST_BENCH_QUICK=1` for a short run,
+//! `REST_BENCH_SECTIONS=latency,latency-busy,throughput,acquire` to pick sections;
+//! criterion's filter applies to the acquire section).
+
+use std::hint::black_box;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use criterion::Criterion;
+use http_body_util::{BodyExt, Full};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::LocalSet;
+
+const API_KEY: &str = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A";
+const SIGNED_QUERY: &str = "symbol=BTCUSDT&orderId=28457&recvWindow=5000&timestamp=1700000000000&signature=c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71";
+const ORDER_JSON: &[u8] =
+    br#"{"symbol":"BTCUSDT","side":"BUY","type":"LIMIT","timeInForce":"GTC","quantity":"0.01","price":"97000"}"#;
+const RESPONSE_BODY: &str = r#"{"symbol":"BTCUSDT","orderId":28457,"clientOrderId":"6gCrw2kRUAF9CvJDGP16IP","transactTime":1700000000000,"price":"97000.00","origQty":"0.01","executedQty":"0.00","status":"NEW","timeInForce":"GTC","type":"LIMIT","side":"BUY"}"#;
+
+fn response() -> &'static [u8] {
+    let r = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json;charset=UTF-8\r\nContent-Length: {}\r\nx-mbx-used-weight: 4\r\nx-mbx-used-weight-1m: 4\r\n\r\n{}",
+        RESPONSE_BODY.len(),
+        RESPONSE_BODY
+    );
+    Box::leak(r.into_bytes().into_boxed_slice())
+}
+
+// ---- server -------------------------------------------------------------------------
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+fn content_length(head: &[u8]) -> usize {
+    let text = std::str::from_utf8(head).unwrap_or("");
+    text.split("\r\n")
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("content-length").then(|| v.trim().parse().ok())?
+        })
+        .unwrap_or(0)
+}
+
+async fn serve(mut sock: TcpStream, resp: &'static [u8]) {
+    sock.set_nodelay(true).unwrap();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut len = 0;
+    loop {
+        let n = match sock.read(&mut buf[len..]).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        len += n;
+        let mut start = 0;
+        while let Some(h) = find(&buf[start..len], b"\r\n\r\n") {
+            let total = h + 4 + content_length(&buf[start..start + h]);
+            if start + total > len {
+                break;
+            }
+            if sock.write_all(resp).await.is_err() {
+                return;
+            }
+            start += total;
+        }
+        buf.copy_within(start..len, 0);
+        len -= start;
+    }
+}
+
+fn start_server() -> std::net::SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let resp = response();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async move {
+            let listener = TcpListener::from_std(listener).unwrap();
+            loop {
+                let (sock, _) = listener.accept().await.unwrap();
+                tokio::spawn(serve(sock, resp));
+            }
+        });
+    });
+    addr
+}
+
+// ---- clients ------------------------------------------------------------------------
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    Get,
+    Post,
+}
+
+enum Client {
+    Raw { conns: Vec<tokio::sync::Mutex<TcpStream>>, get: Vec<u8>, post: Vec<u8>, resp_len: usize },
+    Nexus(nexus_async_net::rest::ClientPool),
+    Nexus07(nexus_async_net_07::rest::ClientPool),
+    Reqwest { client: reqwest::Client, base: String },
+    Hyper { client: hyper_util::client::legacy::Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>, base: String },
+}
+
+const NAMES: [&str; 5] = ["raw", "nexus", "nexus07", "reqwest", "hyper"];
+
+/// The exact request bytes our writer produces, for the raw floor.
+fn raw_requests(port: u16) -> (Vec<u8>, Vec<u8>) {
+    let mut w = nexus_net::http::RequestWriter::new(vec![0u8; 4096], "127.0.0.1", port, false).unwrap();
+    w.set_base_path("/api/v3").unwrap();
+    w.default_header("X-MBX-APIKEY", API_KEY).unwrap();
+    let r = w.get(&format!("/order?{SIGNED_QUERY}")).finish().unwrap();
+    let get = w.bytes(&r).unwrap().to_vec();
+    let r = w.post("/order").header("Content-Type", "application/json").body(ORDER_JSON).finish().unwrap();
+    (get, w.bytes(&r).unwrap().to_vec())
+}
+
+impl Client {
+    async fn new(name: &str, addr: std::net::SocketAddr, conns: usize) -> Client {
+        let base = format!("http://{addr}");
+        match name {
+            "raw" => {
+                let mut v = Vec::new();
+                for _ in 0..conns {
+                    let s = TcpStream::connect(addr).await.unwrap();
+                    s.set_nodelay(true).unwrap();
+                    v.push(tokio::sync::Mutex::new(s));
+                }
+                let (get, post) = raw_requests(addr.port());
+                Client::Raw { conns: v, get, post, resp_len: response().len() }
+            }
+            "nexus" => Client::Nexus(
+                nexus_async_net::rest::ClientPool::builder()
+                    .url(&base)
+                    .base_path("/api/v3")
+                    .default_header("X-MBX-APIKEY", API_KEY)
+                    .unwrap()
+                    .connections(conns)
+                    .disable_nagle()
+                    .pipe(|b| if std::env::var_os("NEXUS_NO_TIMEOUT").is_some() { b.no_read_timeout() } else { b })
+                    .build()
+                    .await
+                    .unwrap(),
+            ),
+            "nexus07" => Client::Nexus07(
+                nexus_async_net_07::rest::ClientPool::builder()
+                    .url(&base)
+                    .base_path("/api/v3")
+                    .default_header("X-MBX-APIKEY", API_KEY)
+                    .unwrap()
+                    .connections(conns)
+                    .disable_nagle()
+                    .build()
+                    .await
+                    .unwrap(),
+            ),
+            "reqwest" => Client::Reqwest {
+                client: reqwest::Client::builder().tcp_nodelay(true).pool_max_idle_per_host(conns).build().unwrap(),
+                base,
+            },
+            "hyper" => {
+                let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
+                http.set_nodelay(true);
+                let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                    .pool_max_idle_per_host(conns)
+                    .build(http);
+                Client::Hyper { client, base }
+            }
+            _ => unreachable!(),
+        }
+    }
+
+    /// One request; `lane` picks the raw connection. Returns the body length.
+    async fn call(&self, kind: Kind, lane: usize) -> usize {
+        match self {
+            Client::Raw { conns, get, post, resp_len } => {
+                let mut s = conns[lane % conns.len()].lock().await;
+                s.write_all(if kind == Kind::Get { get } else { post }).await.unwrap();
+                let mut buf = [0u8; 1024];
+                let mut got = 0;
+                while got < *resp_len {
+                    let n = s.read(&mut buf[got..]).await.unwrap();
+                    assert!(n > 0);
+                    got += n;
+                }
+                got
+            }
+            Client::Nexus(pool) => {
+                let mut slot = pool.acquire().await.unwrap();
+                let s = &mut *slot;
+                let req = match kind {
+                    Kind::Get => s
+                        .writer
+                        .get("/order")
+                        .query("symbol", "BTCUSDT")
+                        .query("orderId", "28457")
+                        .query("recvWindow", "5000")
+                        .query("timestamp", "1700000000000")
+                        .query("signature", "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71")
+                        .finish(),
+                    Kind::Post => s.writer.post("/order").header("Content-Type", "application/json").body(ORDER_JSON).finish(),
+                }
+                .unwrap();
+                let (conn, reader) = s.conn_and_reader().unwrap();
+                let resp = conn.send(req, reader).await.unwrap();
+                assert_eq!(resp.status(), 200);
+                resp.body().len()
+            }
+            Client::Nexus07(pool) => {
+                let mut slot = pool.acquire().await.unwrap();
+                let s: &mut nexus_async_net_07::rest::ClientSlot = &mut slot;
+                let req = match kind {
+                    Kind::Get => s
+                        .writer
+                        .get("/order")
+                        .query("symbol", "BTCUSDT")
+                        .query("orderId", "28457")
+                        .query("recvWindow", "5000")
+                        .query("timestamp", "1700000000000")
+                        .query("signature", "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71")
+                        .finish(),
+                    Kind::Post => s.writer.post("/order").header("Content-Type", "application/json").body(ORDER_JSON).finish(),
+                }
+                .unwrap();
+                let conn = s.conn.as_mut().unwrap();
+                let resp = conn.send(req, &mut s.reader).await.unwrap();
+                assert_eq!(resp.status(), 200);
+                resp.body().len()
+            }
+            Client::Reqwest { client, base } => {
+                let rb = match kind {
+                    Kind::Get => client.get(format!("{base}/api/v3/order?{SIGNED_QUERY}")),
+                    Kind::Post => client
+                        .post(format!("{base}/api/v3/order"))
+                        .header("Content-Type", "application/json")
+                        .body(ORDER_JSON),
+                };
+                let resp = rb.header("X-MBX-APIKEY", API_KEY).send().await.unwrap();
+                assert_eq!(resp.status(), 200);
+                resp.bytes().await.unwrap().len()
+            }
+            Client::Hyper { client, base } => {
+                let req = match kind {
+                    Kind::Get => hyper::Request::get(format!("{base}/api/v3/order?{SIGNED_QUERY}"))
+                        .header("X-MBX-APIKEY", API_KEY)
+                        .body(Full::new(Bytes::new())),
+                    Kind::Post => hyper::Request::post(format!("{base}/api/v3/order"))
+                        .header("X-MBX-APIKEY", API_KEY)
+                        .header("Content-Type", "application/json")
+                        .body(Full::new(Bytes::from_static(ORDER_JSON))),
+                }
+                .unwrap();
+                let resp = client.request(req).await.unwrap();
+                assert_eq!(resp.status(), 200);
+                resp.into_body().collect().await.unwrap().to_bytes().len()
+            }
+        }
+    }
+}
+
+// ---- measurement ----------------------------------------------------------------------
+
+fn pct(sorted: &[u64], p: f64) -> u64 {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+struct Config {
+    rounds: usize,
+    samples: usize,
+    warmup: usize,
+    window: Duration,
+}
+
+/// Latency: `rounds` x (every candidate: warmup, then `samples` timed requests).
+async fn latency(addr: std::net::SocketAddr, kind: Kind, cfg: &Config) -> Vec<(&'static str, u64, u64)> {
+    let mut clients = Vec::new();
+    for name in NAMES {
+        clients.push(Client::new(name, addr, 1).await);
+    }
+    let mut samples: Vec<Vec<u64>> = vec![Vec::new(); NAMES.len()];
+    for _ in 0..cfg.rounds {
+        for (i, c) in clients.iter().enumerate() {
+            for _ in 0..cfg.warmup {
+                black_box(c.call(kind, 0).await);
+            }
+            for _ in 0..cfg.samples {
+                let t = Instant::now();
+                black_box(c.call(kind, 0).await);
+                samples[i].push(t.elapsed().as_nanos() as u64);
+            }
+        }
+    }
+    NAMES
+        .iter()
+        .zip(samples.iter_mut())
+        .map(|(n, s)| {
+            s.sort_unstable();
+            (*n, pct(s, 0.5), pct(s, 0.99))
+        })
+        .collect()
+}
+
+/// Throughput with `lanes` concurrent tasks (one connection each): requests/s, median
+/// over rounds.
+async fn throughput(addr: std::net::SocketAddr, kind: Kind, lanes: usize, cfg: &Config) -> Vec<(&'static str, f64)> {
+    let mut clients = Vec::new();
+    for name in NAMES {
+        clients.push(Rc::new(Client::new(name, addr, lanes).await));
+    }
+    let mut rates: Vec<Vec<f64>> = vec![Vec::new(); NAMES.len()];
+    for _ in 0..cfg.rounds {
+        for (i, c) in clients.iter().enumerate() {
+            for _ in 0..cfg.warmup {
+                c.call(kind, 0).await;
+            }
+            let stop = Rc::new(std::cell::Cell::new(false));
+            let start = Instant::now();
+            let mut tasks = Vec::new();
+            for lane in 0..lanes {
+                let (c, stop) = (c.clone(), stop.clone());
+                tasks.push(tokio::task::spawn_local(async move {
+                    let mut n = 0u64;
+                    while !stop.get() {
+                        black_box(c.call(kind, lane).await);
+                        n += 1;
+                    }
+                    n
+                }));
+            }
+            tokio::time::sleep(cfg.window).await;
+            stop.set(true);
+            let mut total = 0;
+            for t in tasks {
+                total += t.await.unwrap();
+            }
+            rates[i].push(total as f64 / start.elapsed().as_secs_f64());
+        }
+    }
+    NAMES.iter().zip(rates.iter_mut()).map(|(n, r)| (*n, median(r))).collect()
+}
+
+use std::rc::Rc;
+
+trait Pipe: Sized {
+    fn pipe(self, f: impl FnOnce(Self) -> Self) -> Self {
+        f(self)
+    }
+}
+impl<T> Pipe for T {}
+
+fn runtime(busy: bool) -> tokio::runtime::Runtime {
+    let mut b = tokio::runtime::Builder::new_current_thread();
+    b.enable_all();
+    if busy {
+        b.event_interval(1);
+    }
+    b.build().unwrap()
+}
+
+/// Keeps the runtime from ever parking: it polls I/O on every tick instead.
+fn spin(flag: Arc<AtomicBool>) -> impl std::future::Future<Output = ()> {
+    async move {
+        while !flag.load(Ordering::Relaxed) {
+            tokio::task::yield_now().await;
+        }
+    }
+}
+
+fn print_latency(title: &str, rows: &[(&str, u64, u64)]) {
+    let raw = rows[0].1 as f64;
+    let reqwest = rows.iter().find(|r| r.0 == "reqwest").unwrap().1 as f64;
+    println!("\n{title}");
+    println!("{:<10} {:>10} {:>10} {:>12} {:>14}", "client", "p50 us", "p99 us", "p50/raw", "reqwest/p50");
+    for (n, p50, p99) in rows {
+        println!(
+            "{:<10} {:>10.2} {:>10.2} {:>12.3} {:>14.2}",
+            n,
+            *p50 as f64 / 1e3,
+            *p99 as f64 / 1e3,
+            *p50 as f64 / raw,
+            reqwest / *p50 as f64
+        );
+    }
+}
+
+fn print_rate(title: &str, rows: &[(&str, f64)]) {
+    let raw = rows[0].1;
+    let reqwest = rows.iter().find(|r| r.0 == "reqwest").unwrap().1;
+    println!("\n{title}");
+    println!("{:<10} {:>12} {:>10} {:>12}", "client", "req/s", "x raw", "x reqwest");
+    for (n, r) in rows {
+        println!("{:<10} {:>12.0} {:>10.3} {:>12.2}", n, r, r / raw, r / reqwest);
+    }
+}
+
+fn main() {
+    let quick = std::env::var_os("REST_BENCH_QUICK").is_some();
+    let cfg = if quick {
+        Config { rounds: 3, samples: 500, warmup: 100, window: Duration::from_millis(300) }
+    } else {
+        Config { rounds: 7, samples: 3000, warmup: 300, window: Duration::from_secs(1) }
+    };
+    // REST_BENCH_SECTIONS=latency,latency-busy,throughput,acquire (default: all).
+    let sections = std::env::var("REST_BENCH_SECTIONS").unwrap_or_default();
+    let want = |s: &str| sections.is_empty() || sections.split(',').any(|f| f == s);
+    let addr = start_server();
+    println!(
+        "loopback REST round trips; {} rounds x {} samples per candidate, interleaved; load average: {}",
+        cfg.rounds,
+        cfg.samples,
+        std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim()
+    );
+
+    for busy in [false, true] {
+        if !want(if busy { "latency-busy" } else { "latency" }) {
+            continue;
+        }
+        let rt = runtime(busy);
+        let local = LocalSet::new();
+        local.block_on(&rt, async {
+            let done = Arc::new(AtomicBool::new(false));
+            if busy {
+                tokio::task::spawn_local(spin(done.clone()));
+            }
+            for kind in [Kind::Get, Kind::Post] {
+                let rows = latency(addr, kind, &cfg).await;
+                let mode = if busy { "busy-polling" } else { "parking" };
+                print_latency(&format!("latency, signed {kind:?}, 1 connection, {mode}"), &rows);
+            }
+            done.store(true, Ordering::Relaxed);
+        });
+    }
+
+    if want("throughput") {
+        let rt = runtime(false);
+        let local = LocalSet::new();
+        local.block_on(&rt, async {
+            for lanes in [1, 4] {
+                for kind in [Kind::Get, Kind::Post] {
+                    let rows = throughput(addr, kind, lanes, &cfg).await;
+                    print_rate(&format!("throughput, {kind:?}, {lanes} connection(s)"), &rows);
+                }
+            }
+        });
+    }
+
+    if want("acquire") {
+        let rt = runtime(false);
+        let local = LocalSet::new();
+        let (pool, pool07) = local.block_on(&rt, async {
+            let nexus = match Client::new("nexus", addr, 4).await {
+                Client::Nexus(p) => p,
+                _ => unreachable!(),
+            };
+            let n07 = match Client::new("nexus07", addr, 4).await {
+                Client::Nexus07(p) => p,
+                _ => unreachable!(),
+            };
+            (nexus, n07)
+        });
+        let _guard = rt.enter();
+        let mut c = Criterion::default().configure_from_args().warm_up_time(Duration::from_millis(500));
+        if quick {
+            c = c.measurement_time(Duration::from_secs(1));
+        }
+        let mut g = c.benchmark_group("pool");
+        g.bench_function("nexus try_acquire+release", |b| b.iter(|| drop(black_box(pool.try_acquire()))));
+        g.bench_function("nexus07 try_acquire+release", |b| b.iter(|| drop(black_box(pool07.try_acquire()))));
+        g.finish();
+        c.final_summary();
+    }
+}
