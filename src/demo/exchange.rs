@@ -133,9 +133,15 @@ impl Exchange {
         let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()])?;
         let server_tls = TlsServerConfig::new(cert.cert.pem(), cert.key_pair.serialize_pem())?;
         let client_tls = TlsConfig::builder().skip_system_certs().add_root_cert(cert.cert.pem()).build()?;
-        let (ws_listener, rest_listener) = runtime.block_on(async {
-            Ok::<_, std::io::Error>((TcpListener::bind("127.0.0.1:0").await?, TcpListener::bind("127.0.0.1:0").await?))
-        })?;
+        // Bound with std, then registered with the simulator's runtime: `start` may be
+        // called inside another runtime, where `block_on` would panic.
+        let bind = || -> std::io::Result<TcpListener> {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+            listener.set_nonblocking(true)?;
+            let _guard = runtime.enter();
+            TcpListener::from_std(listener)
+        };
+        let (ws_listener, rest_listener) = (bind()?, bind()?);
         let ws_url = format!("wss://127.0.0.1:{}/ws", ws_listener.local_addr()?.port());
         let rest_url = format!("https://127.0.0.1:{}", rest_listener.local_addr()?.port());
 

@@ -122,10 +122,14 @@ pub fn subscribe_message(out: &mut String, symbol: &str, last_seen: [Option<u64>
     out.push('}');
 }
 
-/// What the simulator reads from a subscribe message: the symbol index (`SYM<n>`)
-/// and the resume point, if any.
+/// What the simulator reads from a subscribe message: the symbol index (`SYM<n>`;
+/// any other symbol, such as the seed recipe's `btcusdt`, is symbol 0) and the resume
+/// point, if any. `None` when it is not a subscription.
 pub fn parse_subscribe(json: &str) -> Option<(usize, Option<[u64; 2]>)> {
-    let symbol = field_u64(json, r#""params":["SYM"#)? as usize;
+    if !json.contains(r#""SUBSCRIBE""#) {
+        return None;
+    }
+    let symbol = field_u64(json, r#""params":["SYM"#).unwrap_or(0) as usize;
     let resume = match (field_u64(json, r#""trade":"#), field_u64(json, r#""depth":"#)) {
         (Some(t), Some(d)) => Some([t, d]),
         _ => None,
@@ -157,5 +161,8 @@ mod tests {
         assert_eq!(parse_subscribe(&out), Some((7, Some([41, 16]))), "{out}");
         subscribe_message(&mut out, "SYM7", [Some(41), None]);
         assert_eq!(parse_subscribe(&out), Some((7, Some([41, 0]))), "{out}");
+        let seed = r#"{"method":"SUBSCRIBE","params":["btcusdt@trade","btcusdt@depth20@100ms"],"id":1}"#;
+        assert_eq!(parse_subscribe(seed), Some((0, None)));
+        assert_eq!(parse_subscribe("hello"), None);
     }
 }
