@@ -3,6 +3,9 @@
 //!
 //! - [`demo`]: the market-data demo (`cargo run --release --example market_demo`): a
 //!   simulated exchange and a client built the way the seed recipes are.
+//! - [`gateway`]: the gateway recipe sharded across cores (`SO_REUSEPORT`, one
+//!   current-thread runtime and `LocalSet` per shard).
 #![warn(missing_docs)]
 
 pub mod demo;
+pub mod gateway;
