@@ -93,7 +93,7 @@ pub async fn run_feed(config: FeedConfig, stats: Rc<ClientStats>, mut stop: watc
             backoff = BACKOFF_MIN;
         }
         match result {
-            Ok(()) => tracing::info!(symbol = %config.symbol, "feed closed cleanly, reconnecting"),
+            Ok(()) => tracing::info!(symbol = %config.symbol, "feed ended (close or end of stream), reconnecting"),
             Err(e) => {
                 tracing::warn!(symbol = %config.symbol, error = %e, retry_in = ?backoff, "feed disconnected, reconnecting");
                 tokio::select! {

@@ -177,7 +177,7 @@ async fn status_line(stats: Rc<ClientStats>, mut stop: watch::Receiver<bool>) {
         let (f50, f99) = stats.feed_latency.take_interval();
         let (r50, r99) = stats.rest_latency.take_interval();
         let line = format!(
-            "{rate:>8.0} msg/s | feed p50 {:>9} p99 {:>9} | REST p50 {:>9} p99 {:>9} | reconnects {} | lost {} | orders {} ok {} rejected",
+            "{rate:>8.0} msg/s | feed p50 {:>9} p99 {:>9} | REST p50 {:>9} p99 {:>9} | reconnects {} | lost {} | orders {} placed, {} rejected",
             micros(f50),
             micros(f99),
             micros(r50),
