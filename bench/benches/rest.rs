@@ -115,14 +115,39 @@ enum Kind {
 }
 
 enum Client {
-    Raw { conns: Vec<tokio::sync::Mutex<TcpStream>>, get: Vec<u8>, post: Vec<u8>, resp_len: usize },
+    Raw {
+        conns: Vec<tokio::sync::Mutex<TcpStream>>,
+        get: Vec<u8>,
+        post: Vec<u8>,
+        resp_len: usize,
+    },
     Nexus(nexus_async_net::rest::ClientPool),
     Nexus07(nexus_async_net_07::rest::ClientPool),
-    Reqwest { client: reqwest::Client, base: String },
-    Hyper { client: hyper_util::client::legacy::Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>, base: String },
+    Reqwest {
+        client: reqwest::Client,
+        base: String,
+    },
+    Hyper {
+        client: hyper_util::client::legacy::Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>,
+        base: String,
+    },
 }
 
-const NAMES: [&str; 5] = ["raw", "nexus", "nexus07", "reqwest", "hyper"];
+const NAMES: [&str; 6] = ["raw", "nexus", "nexus07", "reqwest", "hyper", "nexus-nt"];
+
+/// The candidates to run: all, or raw plus those named in `REST_BENCH_CLIENTS`.
+fn names() -> Vec<&'static str> {
+    let only = std::env::var("REST_BENCH_CLIENTS").unwrap_or_default();
+    // `-raw` drops the floor too (ratios are then against the first one left).
+    let no_raw = only.split(',').any(|o| o == "-raw");
+    // `nexus-nt` (the pool without a read timeout) only when asked for.
+    NAMES
+        .into_iter()
+        .filter(|n| {
+            (only.is_empty() && *n != "nexus-nt") || (*n == "raw" && !no_raw) || only.split(',').any(|o| o == *n)
+        })
+        .collect()
+}
 
 /// The exact request bytes our writer produces, for the raw floor.
 fn raw_requests(port: u16) -> (Vec<u8>, Vec<u8>) {
@@ -149,7 +174,7 @@ impl Client {
                 let (get, post) = raw_requests(addr.port());
                 Client::Raw { conns: v, get, post, resp_len: response().len() }
             }
-            "nexus" => Client::Nexus(
+            "nexus" | "nexus-nt" => Client::Nexus(
                 nexus_async_net::rest::ClientPool::builder()
                     .url(&base)
                     .base_path("/api/v3")
@@ -157,7 +182,7 @@ impl Client {
                     .unwrap()
                     .connections(conns)
                     .disable_nagle()
-                    .pipe(|b| if std::env::var_os("NEXUS_NO_TIMEOUT").is_some() { b.no_read_timeout() } else { b })
+                    .pipe(|b| if name == "nexus-nt" { b.no_read_timeout() } else { b })
                     .build()
                     .await
                     .unwrap(),
@@ -218,7 +243,9 @@ impl Client {
                         .query("timestamp", "1700000000000")
                         .query("signature", "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71")
                         .finish(),
-                    Kind::Post => s.writer.post("/order").header("Content-Type", "application/json").body(ORDER_JSON).finish(),
+                    Kind::Post => {
+                        s.writer.post("/order").header("Content-Type", "application/json").body(ORDER_JSON).finish()
+                    }
                 }
                 .unwrap();
                 let (conn, reader) = s.conn_and_reader().unwrap();
@@ -239,7 +266,9 @@ impl Client {
                         .query("timestamp", "1700000000000")
                         .query("signature", "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71")
                         .finish(),
-                    Kind::Post => s.writer.post("/order").header("Content-Type", "application/json").body(ORDER_JSON).finish(),
+                    Kind::Post => {
+                        s.writer.post("/order").header("Content-Type", "application/json").body(ORDER_JSON).finish()
+                    }
                 }
                 .unwrap();
                 let conn = s.conn.as_mut().unwrap();
@@ -297,42 +326,63 @@ struct Config {
 }
 
 /// Latency: `rounds` x (every candidate: warmup, then `samples` timed requests).
-async fn latency(addr: std::net::SocketAddr, kind: Kind, cfg: &Config) -> Vec<(&'static str, u64, u64)> {
+/// Returns per candidate: pooled p50, pooled p99, and the median over rounds of its
+/// round p50 divided by raw's round p50 (robust to load drifting between rounds).
+async fn latency(addr: std::net::SocketAddr, kind: Kind, cfg: &Config) -> Vec<(&'static str, u64, u64, f64)> {
     let mut clients = Vec::new();
-    for name in NAMES {
+    let names = names();
+    for name in &names {
         clients.push(Client::new(name, addr, 1).await);
     }
-    let mut samples: Vec<Vec<u64>> = vec![Vec::new(); NAMES.len()];
+    let mut samples: Vec<Vec<u64>> = vec![Vec::new(); names.len()];
+    let mut ratios: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
     for _ in 0..cfg.rounds {
+        let mut round_p50 = Vec::new();
         for (i, c) in clients.iter().enumerate() {
             for _ in 0..cfg.warmup {
                 black_box(c.call(kind, 0).await);
             }
+            let mut round = Vec::with_capacity(cfg.samples);
             for _ in 0..cfg.samples {
                 let t = Instant::now();
                 black_box(c.call(kind, 0).await);
-                samples[i].push(t.elapsed().as_nanos() as u64);
+                round.push(t.elapsed().as_nanos() as u64);
             }
+            samples[i].extend_from_slice(&round);
+            round.sort_unstable();
+            round_p50.push(pct(&round, 0.5) as f64);
+        }
+        for i in 0..names.len() {
+            ratios[i].push(round_p50[i] / round_p50[0]);
         }
     }
-    NAMES
+    names
         .iter()
         .zip(samples.iter_mut())
-        .map(|(n, s)| {
+        .zip(ratios.iter_mut())
+        .map(|((n, s), r)| {
             s.sort_unstable();
-            (*n, pct(s, 0.5), pct(s, 0.99))
+            (*n, pct(s, 0.5), pct(s, 0.99), median(r))
         })
         .collect()
 }
 
 /// Throughput with `lanes` concurrent tasks (one connection each): requests/s, median
 /// over rounds.
-async fn throughput(addr: std::net::SocketAddr, kind: Kind, lanes: usize, cfg: &Config) -> Vec<(&'static str, f64)> {
+/// Returns per candidate: median rate, and the median over rounds of its rate divided
+/// by raw's rate in the same round.
+async fn throughput(
+    addr: std::net::SocketAddr,
+    kind: Kind,
+    lanes: usize,
+    cfg: &Config,
+) -> Vec<(&'static str, f64, f64)> {
     let mut clients = Vec::new();
-    for name in NAMES {
+    let names = names();
+    for name in &names {
         clients.push(Rc::new(Client::new(name, addr, lanes).await));
     }
-    let mut rates: Vec<Vec<f64>> = vec![Vec::new(); NAMES.len()];
+    let mut rates: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
     for _ in 0..cfg.rounds {
         for (i, c) in clients.iter().enumerate() {
             for _ in 0..cfg.warmup {
@@ -361,7 +411,9 @@ async fn throughput(addr: std::net::SocketAddr, kind: Kind, lanes: usize, cfg: &
             rates[i].push(total as f64 / start.elapsed().as_secs_f64());
         }
     }
-    NAMES.iter().zip(rates.iter_mut()).map(|(n, r)| (*n, median(r))).collect()
+    let rounds = rates[0].len();
+    let mut ratios: Vec<Vec<f64>> = rates.iter().map(|r| (0..rounds).map(|k| r[k] / rates[0][k]).collect()).collect();
+    names.iter().zip(rates.iter_mut()).zip(ratios.iter_mut()).map(|((n, r), q)| (*n, median(r), median(q))).collect()
 }
 
 use std::rc::Rc;
@@ -391,30 +443,29 @@ fn spin(flag: Arc<AtomicBool>) -> impl std::future::Future<Output = ()> {
     }
 }
 
-fn print_latency(title: &str, rows: &[(&str, u64, u64)]) {
-    let raw = rows[0].1 as f64;
-    let reqwest = rows.iter().find(|r| r.0 == "reqwest").unwrap().1 as f64;
+fn print_latency(title: &str, rows: &[(&str, u64, u64, f64)]) {
+    let reqwest = rows.iter().find(|r| r.0 == "reqwest").map_or(f64::NAN, |r| r.3);
     println!("\n{title}");
-    println!("{:<10} {:>10} {:>10} {:>12} {:>14}", "client", "p50 us", "p99 us", "p50/raw", "reqwest/p50");
-    for (n, p50, p99) in rows {
+    println!("| client | p50 us | p99 us | p50 / raw (median of rounds) | reqwest p50 / this p50 |");
+    println!("|---|---|---|---|---|");
+    for (n, p50, p99, ratio) in rows {
         println!(
-            "{:<10} {:>10.2} {:>10.2} {:>12.3} {:>14.2}",
-            n,
+            "| {n} | {:.2} | {:.2} | {:.3} | {:.2} |",
             *p50 as f64 / 1e3,
             *p99 as f64 / 1e3,
-            *p50 as f64 / raw,
-            reqwest / *p50 as f64
+            ratio,
+            reqwest / ratio
         );
     }
 }
 
-fn print_rate(title: &str, rows: &[(&str, f64)]) {
-    let raw = rows[0].1;
-    let reqwest = rows.iter().find(|r| r.0 == "reqwest").unwrap().1;
+fn print_rate(title: &str, rows: &[(&str, f64, f64)]) {
+    let reqwest = rows.iter().find(|r| r.0 == "reqwest").map_or(f64::NAN, |r| r.2);
     println!("\n{title}");
-    println!("{:<10} {:>12} {:>10} {:>12}", "client", "req/s", "x raw", "x reqwest");
-    for (n, r) in rows {
-        println!("{:<10} {:>12.0} {:>10.3} {:>12.2}", n, r, r / raw, r / reqwest);
+    println!("| client | req/s (median) | x raw (median of rounds) | x reqwest |");
+    println!("|---|---|---|---|");
+    for (n, r, q) in rows {
+        println!("| {n} | {r:.0} | {q:.3} | {:.2} |", q / reqwest);
     }
 }
 
@@ -423,7 +474,7 @@ fn main() {
     let cfg = if quick {
         Config { rounds: 3, samples: 500, warmup: 100, window: Duration::from_millis(300) }
     } else {
-        Config { rounds: 7, samples: 3000, warmup: 300, window: Duration::from_secs(1) }
+        Config { rounds: 15, samples: 2000, warmup: 200, window: Duration::from_millis(400) }
     };
     // REST_BENCH_SECTIONS=latency,latency-busy,throughput,acquire (default: all).
     let sections = std::env::var("REST_BENCH_SECTIONS").unwrap_or_default();

@@ -245,3 +245,40 @@ fn heals_inside_a_local_set() {
         }),
     );
 }
+
+#[tokio::test]
+async fn keep_warm_sends_requests_on_idle_connections() {
+    within(async {
+        let server = TestServer::start(false);
+        let pool =
+            server.pool().connections(2).keep_warm(Duration::from_millis(40), "/id?i=warm").build().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let warmed = server.requests.load(std::sync::atomic::Ordering::SeqCst);
+        assert!(warmed >= 2, "{warmed} keep-warm requests");
+        assert_eq!(server.connections(), 2, "kept on the same connections");
+        assert_eq!(get_text(&pool, "/id?i=1").await, "id=1");
+        assert_eq!(pool.available(), 2);
+    })
+    .await;
+}
+
+/// A reader that saw a failed exchange on one connection works on a fresh one.
+#[tokio::test]
+async fn reader_reused_after_an_error_on_another_connection() {
+    within(async {
+        use nexus_async_net::rest::HttpConnectionBuilder;
+        use nexus_net::http::{RequestWriter, ResponseReader};
+        let server = TestServer::start(false);
+        let b = HttpConnectionBuilder::new().read_timeout(Duration::from_millis(100));
+        let mut writer = RequestWriter::new(vec![0u8; 1024], "127.0.0.1", server.addr.port(), false).unwrap();
+        let mut reader = ResponseReader::new(vec![0u8; 64]).with_max_body_size(16);
+        let mut conn = b.connect(&server.url()).await.unwrap();
+        let req = writer.get("/bytes?n=1000").finish().unwrap();
+        let err = conn.send(&writer, req, &mut reader).await.unwrap_err();
+        assert!(matches!(err, RestError::BodyTooLarge { .. }), "{err:?}");
+        let mut conn = b.connect(&server.url()).await.unwrap();
+        let req = writer.get("/id?i=fresh").finish().unwrap();
+        assert_eq!(conn.send(&writer, req, &mut reader).await.unwrap().body(), b"id=fresh");
+    })
+    .await;
+}

@@ -382,9 +382,11 @@ impl HttpConnection {
     ) -> Result<Response<'r>, RestError> {
         let bytes = writer.bytes(&req)?;
         self.check()?;
+        // Bytes left in the reader can't belong to this connection (a response
+        // followed by extra bytes breaks the connection): they are from another one,
+        // or from a failed exchange. Start clean.
         if reader.buffered() != 0 {
-            self.health = Health::Broken;
-            return Err(RestError::ConnectionStale);
+            reader.reset();
         }
         self.health = Health::InFlight;
         reader.begin(req.is_head());
