@@ -15,6 +15,19 @@ const BUCKETS: usize = 64 * SUB;
 
 /// A log-linear histogram of nanosecond values in a fixed array (no allocation after
 /// creation). Quantiles are exact to within 1/16 of the value.
+///
+/// ```
+/// use nexus_suite::demo::stats::Histogram;
+/// use std::time::Duration;
+///
+/// let mut h = Histogram::new();
+/// for micros in 1..=100 {
+///     h.record(micros * 1000);
+/// }
+/// let p50 = h.quantile(0.5).unwrap();
+/// assert!(p50 >= Duration::from_micros(50) && p50 <= Duration::from_micros(53));
+/// assert_eq!(h.max(), Some(Duration::from_micros(100)));
+/// ```
 #[derive(Clone)]
 pub struct Histogram {
     counts: Box<[u64; BUCKETS]>,

@@ -14,6 +14,19 @@
 //! ```text
 //! {"method":"SUBSCRIBE","params":["SYM0@trade","SYM0@depth"],"id":1,"resume":{"trade":41,"depth":16}}
 //! ```
+//!
+//! Writing and scanning a message (no allocation once `out` has grown):
+//!
+//! ```
+//! use nexus_suite::demo::wire::{format_event, parse_event, Event, Stream};
+//!
+//! let mut out = String::new();
+//! let trade = Event { stream: Stream::Trade, seq: 42, price_cents: 9_700_025, qty_milli: 15 };
+//! format_event(&mut out, 0, &trade, 1_000);
+//! assert_eq!(out, r#"{"e":"trade","E":1000,"s":"SYM0","u":42,"p":"97000.25","q":"0.015"}"#);
+//! let parsed = parse_event(&out).unwrap();
+//! assert_eq!((parsed.stream, parsed.seq, parsed.sent_nanos), (Stream::Trade, 42, 1_000));
+//! ```
 
 use std::fmt::Write;
 
