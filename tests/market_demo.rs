@@ -27,6 +27,8 @@ fn demo_heals_and_loses_nothing() {
         connections: 2,
         fault_every: Some(Duration::from_millis(700)),
         status_line: false,
+        // Connections live about 1.4 s each here: ping often enough that every one sees some.
+        ping_every: Duration::from_millis(200),
         ..DemoConfig::default()
     };
     let summary = run_with_deadline(config, Duration::from_secs(60));

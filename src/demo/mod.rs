@@ -63,6 +63,8 @@ pub struct DemoConfig {
     pub status_line: bool,
     /// Pause between REST rounds of each REST worker (default 20 ms).
     pub rest_interval: Duration,
+    /// Interval of the simulator's pings on each feed connection (default 1 s).
+    pub ping_every: Duration,
 }
 
 impl Default for DemoConfig {
@@ -76,6 +78,7 @@ impl Default for DemoConfig {
             rest_url: None,
             status_line: true,
             rest_interval: Duration::from_millis(20),
+            ping_every: Duration::from_secs(1),
         }
     }
 }
@@ -97,7 +100,7 @@ pub fn run(config: &DemoConfig) -> anyhow::Result<Summary> {
                 symbols: config.connections.max(1),
                 rate: config.rate,
                 fault_every: config.fault_every,
-                ping_every: Duration::from_secs(1),
+                ping_every: config.ping_every,
             },
             epoch,
         )?)
