@@ -1,12 +1,16 @@
 //! [`HttpConnection`]: one keep-alive HTTP/1.1 connection, and the options to make one
 //! ([`HttpConnectionBuilder`]).
 
+use std::future::Future;
 use std::io;
 use std::mem::MaybeUninit;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+use futures_util::task::AtomicWaker;
 use nexus_net::buf::Storage;
 use nexus_net::http::{Progress, Request, RequestWriter, Response, ResponseReader};
 use nexus_net::rest::RestError;
@@ -161,6 +165,11 @@ impl HttpConnectionBuilder {
 
     /// The same builder with its TLS config resolved once (ALPN added), so that
     /// reconnects don't rebuild it.
+    /// The read timeout in force.
+    pub(crate) fn read_timeout_value(&self) -> Option<Duration> {
+        self.read_timeout
+    }
+
     pub(crate) fn resolved(mut self, tls: bool) -> Self {
         if tls {
             let base = self.tls.take().unwrap_or_default();
@@ -185,6 +194,40 @@ impl Target {
             return Err(RestError::InvalidUrl("scheme must be http or https"));
         }
         Ok(Self { host: url.host().to_owned(), port: url.port(), tls: url.scheme().is_tls() })
+    }
+}
+
+/// The read deadline of a pooled connection, enforced by the pool's maintenance task
+/// instead of a tokio timer per exchange (which costs a timer-wheel insertion and
+/// removal, under a lock, on every request). The exchange stores its deadline and its
+/// waker; the watchdog marks it expired and wakes it. Resolution: the watchdog's
+/// period (a tenth of the read timeout, at most 1 s).
+#[derive(Debug, Default)]
+pub(crate) struct Deadline {
+    /// Coarse-clock nanoseconds; 0 when no exchange is in flight.
+    at: AtomicU64,
+    expired: AtomicBool,
+    waker: AtomicWaker,
+}
+
+impl Deadline {
+    fn arm(&self, timeout: Duration) {
+        self.expired.store(false, Ordering::Relaxed);
+        self.at.store(Stamp::now().after(timeout).as_nanos(), Ordering::Release);
+    }
+
+    fn disarm(&self) {
+        self.at.store(0, Ordering::Relaxed);
+    }
+
+    /// Called by the watchdog: expire and wake the exchange if its deadline passed.
+    pub(crate) fn poll_expiry(&self, now: Stamp) {
+        let at = self.at.load(Ordering::Acquire);
+        if at != 0 && now.as_nanos() >= at {
+            self.at.store(0, Ordering::Relaxed);
+            self.expired.store(true, Ordering::Release);
+            self.waker.wake();
+        }
     }
 }
 
@@ -237,13 +280,15 @@ pub struct HttpConnection {
     read_timeout: Option<Duration>,
     health: Health,
     last_used: Stamp,
+    /// Set by a pool: the read timeout is then enforced by its watchdog.
+    deadline: Option<Arc<Deadline>>,
 }
 
 impl HttpConnection {
     /// Wrap a connected transport. `read_timeout` bounds each exchange (see
     /// [`HttpConnectionBuilder::read_timeout`]).
     pub fn new(stream: MaybeTlsStream, read_timeout: Option<Duration>) -> Self {
-        Self { stream, read_timeout, health: Health::Ready, last_used: Stamp::now() }
+        Self { stream, read_timeout, health: Health::Ready, last_used: Stamp::now(), deadline: None }
     }
 
     /// Connect with default options; see [`HttpConnectionBuilder::connect`].
@@ -345,6 +390,11 @@ impl HttpConnection {
         }
     }
 
+    /// Let a pool's watchdog enforce the read timeout.
+    pub(crate) fn set_deadline(&mut self, deadline: Arc<Deadline>) {
+        self.deadline = Some(deadline);
+    }
+
     /// Mark the connection unusable, e.g. when it has been idle longer than the
     /// server keeps connections.
     pub(crate) fn mark_stale(&mut self) {
@@ -398,9 +448,23 @@ impl HttpConnection {
             }
             read_response(stream, reader).await
         };
-        let result = match self.read_timeout {
-            None => exchange.await,
-            Some(d) => tokio::time::timeout(d, exchange).await.unwrap_or(Err(RestError::ReadTimeout)),
+        let result = match (self.read_timeout, &self.deadline) {
+            (None, _) => exchange.await,
+            (Some(d), Some(deadline)) => {
+                deadline.arm(d);
+                let mut exchange = std::pin::pin!(exchange);
+                let r = std::future::poll_fn(|cx| {
+                    deadline.waker.register(cx.waker());
+                    if deadline.expired.load(Ordering::Acquire) {
+                        return Poll::Ready(Err(RestError::ReadTimeout));
+                    }
+                    exchange.as_mut().poll(cx)
+                })
+                .await;
+                deadline.disarm();
+                r
+            }
+            (Some(d), None) => tokio::time::timeout(d, exchange).await.unwrap_or(Err(RestError::ReadTimeout)),
         };
         match result {
             Ok(closed) => {
