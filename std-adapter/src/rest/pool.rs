@@ -381,6 +381,7 @@ impl Shared {
 
     /// Drop the slot's connection and reconnect it in the background.
     fn heal(&self, mut slot: Box<Slot>) {
+        rest_debug!(had_connection = slot.conn.is_some(), "pool connection dropped, reconnecting in the background");
         slot.conn = None;
         slot.reader.reset();
         self.reconnecting.fetch_add(1, Ordering::SeqCst);
