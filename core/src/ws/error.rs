@@ -10,7 +10,8 @@ use super::CloseCode;
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum ProtocolError {
-    /// A reserved bit (RSV1-3) was set without a negotiated extension.
+    /// A reserved bit (RSV1-3) was set without a negotiated extension (RSV1: a
+    /// compressed message, but permessage-deflate was not negotiated).
     ReservedBits,
     /// An opcode reserved by RFC 6455 (3-7, 0xB-0xF).
     ReservedOpcode(u8),
@@ -51,14 +52,21 @@ pub enum ProtocolError {
     },
     /// A frame arrived after the peer's Close frame.
     FrameAfterClose,
+    /// RSV1 (permessage-deflate's "compressed" bit) on a control frame.
+    CompressedControlFrame,
+    /// RSV1 on a continuation frame (only a message's first frame carries it).
+    CompressedContinuation,
+    /// A compressed message whose DEFLATE data is corrupt.
+    InvalidCompressedData,
 }
 
 impl ProtocolError {
-    /// The close code RFC 6455 calls for: 1007 for bad UTF-8, 1009 for size limits,
-    /// 1002 for everything else.
+    /// The close code RFC 6455 calls for: 1007 for bad UTF-8 (and corrupt compressed
+    /// data), 1009 for size limits (of a decompressed message too), 1002 for
+    /// everything else.
     pub const fn close_code(&self) -> CloseCode {
         match self {
-            Self::InvalidUtf8 => CloseCode::InvalidPayload,
+            Self::InvalidUtf8 | Self::InvalidCompressedData => CloseCode::InvalidPayload,
             Self::FrameTooLarge { .. } | Self::MessageTooLarge { .. } => CloseCode::MessageTooBig,
             _ => CloseCode::Protocol,
         }
@@ -68,7 +76,9 @@ impl ProtocolError {
 impl core::fmt::Display for ProtocolError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            Self::ReservedBits => f.write_str("reserved bits set without a negotiated extension"),
+            Self::ReservedBits => {
+                f.write_str("reserved bits set without a negotiated extension (RSV1: compression not negotiated)")
+            }
             Self::ReservedOpcode(op) => write!(f, "reserved opcode {op:#x}"),
             Self::UnmaskedFrame => f.write_str("client frame not masked"),
             Self::MaskedFrame => f.write_str("server frame masked"),
@@ -83,6 +93,9 @@ impl core::fmt::Display for ProtocolError {
             Self::FrameTooLarge { len, max } => write!(f, "frame payload of {len} bytes exceeds max_frame_size {max}"),
             Self::MessageTooLarge { len, max } => write!(f, "message of {len}+ bytes exceeds the limit of {max}"),
             Self::FrameAfterClose => f.write_str("frame received after the peer's close frame"),
+            Self::CompressedControlFrame => f.write_str("RSV1 (compressed) set on a control frame"),
+            Self::CompressedContinuation => f.write_str("RSV1 (compressed) set on a continuation frame"),
+            Self::InvalidCompressedData => f.write_str("compressed message is not valid DEFLATE data"),
         }
     }
 }

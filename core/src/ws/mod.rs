@@ -12,6 +12,7 @@
 //! [`ProtocolError::close_code`].
 
 mod close;
+pub mod deflate;
 mod error;
 mod frame;
 pub mod handshake;

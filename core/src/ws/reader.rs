@@ -102,13 +102,16 @@ struct Assembly {
     /// Bytes of `start..start + len` known to be valid UTF-8 (text only); a sequence
     /// cut by a frame or read boundary is checked again when its rest arrives.
     utf8_valid: usize,
+    /// RSV1 was set on the first frame (permessage-deflate): the payload is
+    /// compressed, its UTF-8 is checked after inflating.
+    compressed: bool,
     frame: Option<InFrame>,
 }
 
 #[derive(Clone, Copy)]
 enum Pending {
     None,
-    Data { kind: DataKind, start: usize, len: usize },
+    Data { kind: DataKind, start: usize, len: usize, compressed: bool },
     Ping(ControlPayload),
     Pong(ControlPayload),
     Close(CloseFrame),
@@ -171,6 +174,14 @@ impl<B: Storage> FrameReader<B> {
     /// The storage's current capacity.
     pub fn capacity(&self) -> usize {
         self.storage.bytes().len()
+    }
+
+    /// Allow RSV1 on the first frame of a data message: permessage-deflate was
+    /// negotiated. Such messages are handed out by
+    /// [`compressed_message`](Self::compressed_message), not [`message`](Self::message).
+    /// RSV1 on a control frame or a continuation stays a protocol error.
+    pub fn set_compression(&mut self, negotiated: bool) {
+        self.allowed_rsv = if negotiated { 0x40 } else { 0 };
     }
 
     /// Whether the peer's Close frame has been received.
@@ -271,11 +282,12 @@ impl<B: Storage> FrameReader<B> {
     }
 
     /// The message announced by the last [`advance`](Self::advance), or `None` when it
-    /// returned [`Progress::NeedMore`] (or `spare` was called since).
+    /// returned [`Progress::NeedMore`] (or `spare` was called since), or when the
+    /// message is compressed (see [`compressed_message`](Self::compressed_message)).
     pub fn message(&self) -> Option<Message<'_>> {
         Some(match self.pending {
-            Pending::None => return None,
-            Pending::Data { kind, start, len } => {
+            Pending::None | Pending::Data { compressed: true, .. } => return None,
+            Pending::Data { kind, start, len, compressed: false } => {
                 let bytes = &self.storage.bytes()[start..start + len];
                 match kind {
                     // SAFETY: the bytes of a text message were validated as UTF-8 as
@@ -288,6 +300,21 @@ impl<B: Storage> FrameReader<B> {
             Pending::Pong(p) => Message::Pong(p),
             Pending::Close(c) => Message::Close(c),
         })
+    }
+
+    /// The message announced by the last [`advance`](Self::advance) when it was
+    /// compressed (RSV1, after [`set_compression`](Self::set_compression)): its
+    /// opcode ([`OpCode::Text`] or [`OpCode::Binary`]) and its payload as received,
+    /// to be inflated with a [`MessageInflater`](super::deflate::MessageInflater)
+    /// (which also checks the UTF-8 of text). `None` otherwise.
+    pub fn compressed_message(&self) -> Option<(OpCode, &[u8])> {
+        match self.pending {
+            Pending::Data { kind, start, len, compressed: true } => {
+                let opcode = if kind == DataKind::Text { OpCode::Text } else { OpCode::Binary };
+                Some((opcode, &self.storage.bytes()[start..start + len]))
+            }
+            _ => None,
+        }
     }
 
     /// Give the storage back.
@@ -337,7 +364,7 @@ impl<B: Storage> FrameReader<B> {
             return Some(Err(ProtocolError::InvalidUtf8));
         }
         self.head = start + len;
-        self.pending = Pending::Data { kind, start, len };
+        self.pending = Pending::Data { kind, start, len, compressed: false };
         self.reset_if_drained();
         Some(Ok(Progress::Message))
     }
@@ -375,6 +402,14 @@ impl<B: Storage> FrameReader<B> {
     fn check_header(&self, h: &FrameHeader) -> Result<(), ProtocolError> {
         if h.rsv & !self.allowed_rsv != 0 {
             return Err(ProtocolError::ReservedBits);
+        }
+        if h.rsv & 0x40 != 0 {
+            if h.opcode.is_control() {
+                return Err(ProtocolError::CompressedControlFrame);
+            }
+            if h.opcode == OpCode::Continuation {
+                return Err(ProtocolError::CompressedContinuation);
+            }
         }
         match (self.role, h.mask.is_some()) {
             (Role::Server, false) => return Err(ProtocolError::UnmaskedFrame),
@@ -435,7 +470,11 @@ impl<B: Storage> FrameReader<B> {
         let frame = InFrame { fin: h.fin, mask: h.mask, remaining: len, done: 0 };
         match &mut self.msg {
             Some(a) => a.frame = Some(frame),
-            None => self.msg = Some(Assembly { kind, start: self.head, len: 0, utf8_valid: 0, frame: Some(frame) }),
+            None => {
+                let compressed = h.rsv & 0x40 != 0;
+                self.msg =
+                    Some(Assembly { kind, start: self.head, len: 0, utf8_valid: 0, compressed, frame: Some(frame) })
+            }
         }
         Ok(())
     }
@@ -476,7 +515,7 @@ impl<B: Storage> FrameReader<B> {
             frame.remaining -= n;
         }
         let complete = frame.remaining == 0 && frame.fin;
-        if asm.kind == DataKind::Text && asm.utf8_valid < asm.len {
+        if asm.kind == DataKind::Text && !asm.compressed && asm.utf8_valid < asm.len {
             let unchecked = &buf[asm.start + asm.utf8_valid..asm.start + asm.len];
             if complete && asm.utf8_valid == 0 {
                 // The whole message at once: the fastest check suffices.
@@ -503,11 +542,11 @@ impl<B: Storage> FrameReader<B> {
             self.msg = Some(asm);
             return Ok(false);
         }
-        if asm.kind == DataKind::Text && asm.utf8_valid != asm.len {
+        if asm.kind == DataKind::Text && !asm.compressed && asm.utf8_valid != asm.len {
             return Err(ProtocolError::InvalidUtf8);
         }
         self.msg = None;
-        self.pending = Pending::Data { kind: asm.kind, start: asm.start, len: asm.len };
+        self.pending = Pending::Data { kind: asm.kind, start: asm.start, len: asm.len, compressed: asm.compressed };
         self.reset_if_drained();
         Ok(true)
     }

@@ -9,6 +9,7 @@ use rand_core::RngCore;
 use super::head::{self, Writer};
 use super::{accept_key, HandshakeError, MAX_HEADERS};
 use crate::url::Url;
+use crate::ws::deflate::{DeflateConfig, DeflateParams, DeflateReject};
 
 /// A `Sec-WebSocket-Key`: the base64 encoding (24 ASCII bytes) of a 16-byte random
 /// nonce, chosen afresh for every connection (section 4.1, item 7).
@@ -104,13 +105,14 @@ pub struct ClientRequest<'a> {
     subprotocols: &'a [&'a str],
     extra_headers: &'a [(&'a str, &'a str)],
     origin: Option<&'a str>,
+    extensions: Option<&'a str>,
 }
 
 impl<'a> ClientRequest<'a> {
     /// A request for `path_and_query` (starting with `/`) on `host` (a name, an IPv4
     /// address, or an IPv6 address with or without brackets). `Host` carries no port.
     pub const fn new(host: &'a str, path_and_query: &'a str) -> Self {
-        Self { host, port: None, path_and_query, subprotocols: &[], extra_headers: &[], origin: None }
+        Self { host, port: None, path_and_query, subprotocols: &[], extra_headers: &[], origin: None, extensions: None }
     }
 
     /// Host, path and query of `url`; the port goes into `Host` only when it is not
@@ -148,6 +150,14 @@ impl<'a> ClientRequest<'a> {
     /// Send `Origin: origin`.
     pub const fn origin(mut self, origin: &'a str) -> Self {
         self.origin = Some(origin);
+        self
+    }
+
+    /// Send `Sec-WebSocket-Extensions: extensions`, e.g. a permessage-deflate
+    /// [`offer`](crate::ws::deflate::DeflateConfig::offer); check the answer with
+    /// [`parse_response_with_deflate`].
+    pub const fn extensions(mut self, extensions: &'a str) -> Self {
+        self.extensions = Some(extensions);
         self
     }
 
@@ -198,6 +208,9 @@ impl<'a> ClientRequest<'a> {
             }
             w.put(b"\r\n")?;
         }
+        if let Some(extensions) = self.extensions {
+            w.header("Sec-WebSocket-Extensions", extensions.as_bytes())?;
+        }
         for (name, value) in self.extra_headers {
             w.header(name, value.as_bytes())?;
         }
@@ -213,6 +226,11 @@ impl<'a> ClientRequest<'a> {
         let target = self.path_and_query.as_bytes();
         if target.first() != Some(&b'/') || target.iter().any(|&b| b <= b' ' || b >= 0x7f || b == b'#') {
             return Err(HandshakeError::InvalidRequestTarget);
+        }
+        if let Some(value) = self.extensions {
+            if !head::is_safe_value(value.as_bytes()) {
+                return Err(HandshakeError::InvalidHeaderValue);
+            }
         }
         if let Some(origin) = self.origin {
             if !head::is_safe_value(origin.as_bytes()) {
@@ -310,6 +328,52 @@ pub fn parse_response(
     offered_protocols: &[&str],
     max_head_len: usize,
 ) -> Result<Option<ServerResponse>, HandshakeError> {
+    parse_response_inner(
+        buf,
+        key,
+        offered_protocols,
+        max_head_len,
+        &mut |value| match head::list_elements(value).next() {
+            Some(_) => Err(HandshakeError::UnsolicitedExtension),
+            None => Ok(()),
+        },
+    )
+}
+
+/// [`parse_response`] for a request that offered permessage-deflate with `config`
+/// ([`ClientRequest::extensions`] with [`DeflateConfig::offer`]): also returns the
+/// agreed parameters, `None` when the server declined compression.
+///
+/// # Errors
+/// As [`parse_response`], and [`Deflate`](HandshakeError::Deflate) when the server's
+/// `Sec-WebSocket-Extensions` is not a valid answer to the offer (see
+/// [`DeflateConfig::check_response`]).
+pub fn parse_response_with_deflate(
+    buf: &[u8],
+    key: &ClientKey,
+    offered_protocols: &[&str],
+    config: &DeflateConfig,
+    max_head_len: usize,
+) -> Result<Option<(ServerResponse, Option<DeflateParams>)>, HandshakeError> {
+    let mut agreed = None;
+    let resp = parse_response_inner(buf, key, offered_protocols, max_head_len, &mut |value| {
+        if let Some(params) = config.check_response([value])? {
+            if agreed.replace(params).is_some() {
+                return Err(HandshakeError::Deflate(DeflateReject::UnsolicitedExtension));
+            }
+        }
+        Ok(())
+    })?;
+    Ok(resp.map(|r| (r, agreed)))
+}
+
+fn parse_response_inner(
+    buf: &[u8],
+    key: &ClientKey,
+    offered_protocols: &[&str],
+    max_head_len: usize,
+    extensions: &mut dyn FnMut(&[u8]) -> Result<(), HandshakeError>,
+) -> Result<Option<ServerResponse>, HandshakeError> {
     let window = &buf[..buf.len().min(max_head_len)];
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut resp = httparse::Response::new(&mut headers);
@@ -335,7 +399,7 @@ pub fn parse_response(
     let mut accept_count = 0usize;
     let mut protocol: Option<&[u8]> = None;
     let mut protocol_count = 0usize;
-    let mut extension = false;
+    let mut extension: Result<(), HandshakeError> = Ok(());
     for h in resp.headers.iter() {
         let name = h.name;
         if name.eq_ignore_ascii_case("upgrade") {
@@ -348,8 +412,8 @@ pub fn parse_response(
         } else if name.eq_ignore_ascii_case("sec-websocket-protocol") {
             protocol = Some(head::trim_ows(h.value));
             protocol_count += 1;
-        } else if name.eq_ignore_ascii_case("sec-websocket-extensions") {
-            extension |= head::list_elements(h.value).next().is_some();
+        } else if name.eq_ignore_ascii_case("sec-websocket-extensions") && extension.is_ok() {
+            extension = extensions(h.value);
         }
     }
     if !upgrade {
@@ -363,9 +427,7 @@ pub fn parse_response(
         Some(a) if accept_count > 1 || a != key.expected_accept() => return Err(HandshakeError::InvalidAccept),
         Some(_) => {}
     }
-    if extension {
-        return Err(HandshakeError::UnsolicitedExtension);
-    }
+    extension?;
     let subprotocol = match protocol {
         None => None,
         Some(p) if protocol_count == 1 => Some(

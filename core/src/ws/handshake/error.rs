@@ -67,6 +67,9 @@ pub enum HandshakeError {
     /// The server enabled an extension (`Sec-WebSocket-Extensions`); this client
     /// offers none.
     UnsolicitedExtension,
+    /// The server's permessage-deflate answer does not fit the offer (RFC 7692
+    /// section 7.1): the reason says how.
+    Deflate(crate::ws::deflate::DeflateReject),
 
     // ---- writing a head ----
     /// The output buffer is too small for the head. Nothing usable was written;
@@ -139,6 +142,7 @@ impl fmt::Display for HandshakeError {
             Self::InvalidAccept => "Sec-WebSocket-Accept does not match the key sent",
             Self::UnsolicitedSubprotocol => "server chose a subprotocol that was not offered",
             Self::UnsolicitedExtension => "server enabled an extension that was not offered",
+            Self::Deflate(reason) => return write!(f, "permessage-deflate negotiation failed: {reason}"),
             Self::BufferTooSmall => "output buffer too small for the handshake head",
             Self::InvalidHeaderName => "header name is not a valid token",
             Self::InvalidHeaderValue => "header value contains CR, LF, NUL or a control character",

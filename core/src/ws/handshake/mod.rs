@@ -47,9 +47,12 @@ mod error;
 mod head;
 pub mod server;
 
-pub use client::{parse_response, ClientKey, ClientRequest, ServerResponse};
+pub use client::{parse_response, parse_response_with_deflate, ClientKey, ClientRequest, ServerResponse};
 pub use error::HandshakeError;
-pub use server::{parse_request, write_accept, write_reject, HeaderIter, Subprotocols, UpgradeRequest};
+pub(crate) use head::is_tchar;
+pub use server::{
+    parse_request, write_accept, write_accept_with_extensions, write_reject, HeaderIter, Subprotocols, UpgradeRequest,
+};
 
 use base64::Engine as _;
 use sha1::{Digest as _, Sha1};

@@ -341,6 +341,25 @@ pub fn write_accept(
     subprotocol: Option<&str>,
     extra_headers: &[(&str, &str)],
 ) -> Result<usize, HandshakeError> {
+    write_accept_with_extensions(out, req_key, subprotocol, None, extra_headers)
+}
+
+/// [`write_accept`] with a `Sec-WebSocket-Extensions` header, normally the answer
+/// [`accept_offers`](crate::ws::deflate::accept_offers) wrote.
+///
+/// # Errors
+/// As [`write_accept`]; [`InvalidHeaderValue`](HandshakeError::InvalidHeaderValue)
+/// for an `extensions` value with control characters.
+pub fn write_accept_with_extensions(
+    out: &mut [u8],
+    req_key: &str,
+    subprotocol: Option<&str>,
+    extensions: Option<&str>,
+    extra_headers: &[(&str, &str)],
+) -> Result<usize, HandshakeError> {
+    if extensions.is_some_and(|e| !head::is_safe_value(e.as_bytes())) {
+        return Err(HandshakeError::InvalidHeaderValue);
+    }
     if !is_valid_key(req_key.as_bytes()) {
         return Err(HandshakeError::InvalidKey);
     }
@@ -355,6 +374,9 @@ pub fn write_accept(
     w.header("Sec-WebSocket-Accept", &accept_key(req_key.as_bytes()))?;
     if let Some(p) = subprotocol {
         w.header("Sec-WebSocket-Protocol", p.as_bytes())?;
+    }
+    if let Some(e) = extensions {
+        w.header("Sec-WebSocket-Extensions", e.as_bytes())?;
     }
     for (name, value) in extra_headers {
         w.header(name, value.as_bytes())?;
