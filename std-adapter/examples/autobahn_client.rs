@@ -5,6 +5,9 @@
 //! cargo run --release -p nexus-async-net --example autobahn_client -- ws://127.0.0.1:9001 nexus-async-net
 //! ```
 //!
+//! With `AUTOBAHN_DEFLATE=1` (and `--features deflate`) it offers/accepts
+//! permessage-deflate with the default parameters, for categories 12 and 13.
+//!
 //! Asks for the case count, runs every case (echoing each message until the server
 //! closes), then asks the server to write its reports.
 
@@ -29,7 +32,7 @@ async fn main() -> Result<(), WsError> {
     let mut args = std::env::args().skip(1);
     let base = args.next().unwrap_or_else(|| "ws://127.0.0.1:9001".to_string());
     let agent = args.next().unwrap_or_else(|| "nexus-async-net".to_string());
-    let builder = WsStreamBuilder::new().disable_nagle().max_message_size(64 << 20);
+    let builder = with_deflate(WsStreamBuilder::new().disable_nagle().max_message_size(64 << 20));
 
     let mut ws = builder.connect(&format!("{base}/getCaseCount")).await?;
     let count: u32 = match ws.recv().await? {
@@ -52,4 +55,15 @@ async fn main() -> Result<(), WsError> {
     while let Ok(Some(_)) = ws.recv().await {}
     eprintln!("reports updated");
     Ok(())
+}
+
+/// permessage-deflate when `AUTOBAHN_DEFLATE=1` (needs the `deflate` feature).
+fn with_deflate(builder: WsStreamBuilder) -> WsStreamBuilder {
+    if std::env::var_os("AUTOBAHN_DEFLATE").is_none_or(|v| v != "1") {
+        return builder;
+    }
+    #[cfg(feature = "deflate")]
+    return builder.deflate(nexus_async_net::ws::DeflateConfig::default());
+    #[cfg(not(feature = "deflate"))]
+    panic!("AUTOBAHN_DEFLATE=1 needs --features deflate");
 }

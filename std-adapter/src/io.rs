@@ -59,6 +59,9 @@ pub(crate) struct WriteSide {
     pub poisoned: bool,
     /// The transport's write side was shut down.
     shut: bool,
+    /// permessage-deflate, when negotiated.
+    #[cfg(feature = "deflate")]
+    deflate: Option<Box<crate::ws::deflate::WriteDeflate>>,
 }
 
 impl WriteSide {
@@ -72,7 +75,15 @@ impl WriteSide {
             close_sent: false,
             poisoned: false,
             shut: false,
+            #[cfg(feature = "deflate")]
+            deflate: None,
         }
+    }
+
+    /// Compress every data message from now on (permessage-deflate was negotiated).
+    #[cfg(feature = "deflate")]
+    pub fn enable_deflate(&mut self, params: &nexus_net::ws::deflate::DeflateParams) {
+        self.deflate = Some(Box::new(crate::ws::deflate::WriteDeflate::new(self.role(), params)));
     }
 
     pub fn role(&self) -> Role {
@@ -207,6 +218,31 @@ impl WriteSide {
         payload: &[u8],
     ) -> Result<(), WsError> {
         self.check_open()?;
+        #[cfg(feature = "deflate")]
+        if let Some(deflate) = self.deflate.as_mut() {
+            // Compressed before the first await, so a dropped send leaves the
+            // compression context and the queued bytes consistent.
+            let len = deflate
+                .compress(payload)
+                .map_err(|e| WsError::Io(io::Error::other(format!("permessage-deflate: {e}"))))?;
+            let compressed = std::mem::take(&mut deflate.buf);
+            self.writer.set_rsv1(true);
+            let result = self.send_frames(io, opcode, &compressed[..len]).await;
+            self.writer.set_rsv1(false);
+            if let Some(deflate) = self.deflate.as_mut() {
+                deflate.buf = compressed;
+            }
+            return result;
+        }
+        self.send_frames(io, opcode, payload).await
+    }
+
+    async fn send_frames<W: AsyncWrite + Unpin>(
+        &mut self,
+        io: &mut W,
+        opcode: OpCode,
+        payload: &[u8],
+    ) -> Result<(), WsError> {
         let needed = self.writer.encoded_len(payload.len());
         if needed <= self.buf.len() - (self.end - self.start) {
             self.room(needed);
@@ -311,6 +347,9 @@ pub(crate) struct ReadSide {
     idle_deadline: Option<Instant>,
     ping_outstanding: bool,
     pub close_timeout: Duration,
+    /// permessage-deflate, when negotiated.
+    #[cfg(feature = "deflate")]
+    inflate: Option<Box<crate::ws::deflate::ReadInflate>>,
 }
 
 impl ReadSide {
@@ -335,12 +374,57 @@ impl ReadSide {
             idle_deadline: idle_timeout.map(|d| Instant::now() + d),
             ping_outstanding: false,
             close_timeout,
+            #[cfg(feature = "deflate")]
+            inflate: None,
+        }
+    }
+
+    /// Accept compressed messages from now on (permessage-deflate was negotiated).
+    #[cfg(feature = "deflate")]
+    pub fn enable_deflate(&mut self, params: &nexus_net::ws::deflate::DeflateParams) {
+        self.reader.set_compression(true);
+        self.inflate = Some(Box::new(crate::ws::deflate::ReadInflate::new(self.reader.role(), params)));
+    }
+
+    /// The permessage-deflate parameters in force, if it was negotiated.
+    #[cfg(feature = "deflate")]
+    pub fn deflate_params(&self) -> Option<nexus_net::ws::deflate::DeflateParams> {
+        self.inflate.as_ref().map(|i| i.params)
+    }
+
+    /// The message the last [`step`](Self::step) completed (decompressed if it was
+    /// compressed).
+    pub fn message(&self) -> Option<Message<'_>> {
+        #[cfg(feature = "deflate")]
+        if let Some(message) = self.inflate.as_ref().and_then(|i| i.message()) {
+            return Some(message);
+        }
+        self.reader.message()
+    }
+
+    /// Inflate the message the reader just completed, if it is compressed.
+    #[cfg(feature = "deflate")]
+    fn inflate_step(&mut self) -> Result<(), ProtocolError> {
+        let Some(inflate) = self.inflate.as_mut() else { return Ok(()) };
+        match self.reader.compressed_message() {
+            Some((opcode, payload)) => inflate.inflate(opcode, payload, self.reader.limits().max_message_size),
+            None => Ok(()),
         }
     }
 
     /// Decode what is buffered, recording the replies the protocol calls for.
     pub fn step(&mut self) -> Step {
-        match self.reader.advance() {
+        #[cfg(feature = "deflate")]
+        if let Some(inflate) = self.inflate.as_mut() {
+            inflate.clear();
+        }
+        let advanced = self.reader.advance();
+        #[cfg(feature = "deflate")]
+        let advanced = match advanced {
+            Ok(Progress::Message) => self.inflate_step().map(|()| Progress::Message),
+            other => other,
+        };
+        match advanced {
             Ok(Progress::NeedMore) => Step::NeedRead,
             Ok(Progress::Message) => match self.reader.message() {
                 Some(Message::Ping(p)) if self.auto_pong => {

@@ -7,9 +7,14 @@ use std::time::Duration;
 
 use nexus_net::tls::{TlsConfig, TlsServerConfig};
 use nexus_net::url::{Scheme, Url, UrlError};
+use nexus_net::ws::deflate::MAX_EXTENSION_HEADER_LEN;
+#[cfg(feature = "deflate")]
+use nexus_net::ws::deflate::{accept_request, DeflateConfig, DeflateParams};
+#[cfg(feature = "deflate")]
+use nexus_net::ws::handshake::parse_response_with_deflate;
 use nexus_net::ws::handshake::{
-    parse_request, parse_response, write_accept, write_reject, ClientKey, ClientRequest, HandshakeError,
-    UpgradeRequest, DEFAULT_MAX_HEAD_LEN,
+    parse_request, parse_response, write_accept_with_extensions, write_reject, ClientKey, ClientRequest,
+    HandshakeError, ServerResponse, UpgradeRequest, DEFAULT_MAX_HEAD_LEN,
 };
 use nexus_net::ws::{Limits, Role};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
@@ -21,6 +26,13 @@ use crate::io::{mask_rng, ReadSide, WriteSide};
 
 /// The application's verdict on an upgrade request; see
 /// [`WsStreamBuilder::on_request`]. `Err(status)` refuses with that HTTP status.
+/// The permessage-deflate parameters agreed in a handshake (nothing without the
+/// `deflate` feature).
+#[cfg(feature = "deflate")]
+type Agreed = Option<DeflateParams>;
+#[cfg(not(feature = "deflate"))]
+type Agreed = ();
+
 type RequestFilter = dyn Fn(&UpgradeRequest<'_>) -> Result<(), u16> + Send + Sync;
 
 /// Largest handshake head we write (a request or response with many extra headers).
@@ -69,6 +81,8 @@ pub struct WsStreamBuilder {
     headers: Vec<(String, String)>,
     origin: Option<String>,
     on_request: Option<Arc<RequestFilter>>,
+    #[cfg(feature = "deflate")]
+    deflate: Option<DeflateConfig>,
 }
 
 impl Default for WsStreamBuilder {
@@ -103,6 +117,8 @@ impl WsStreamBuilder {
             headers: Vec::new(),
             origin: None,
             on_request: None,
+            #[cfg(feature = "deflate")]
+            deflate: None,
         }
     }
 
@@ -272,6 +288,95 @@ impl WsStreamBuilder {
         self
     }
 
+    /// Offer (as a client) or accept (as a server) permessage-deflate (RFC 7692) with
+    /// these parameters. Off by default; needs the `deflate` feature.
+    ///
+    /// When the peer agrees, every text and binary message sent is compressed (RSV1
+    /// on its first frame) and compressed messages received are inflated into a
+    /// buffer of their own, bounded by [`max_message_size`](Self::max_message_size):
+    /// a message that inflates past it fails the connection with 1009 (a zip bomb
+    /// costs at most that much memory). When the peer declines, the connection runs
+    /// uncompressed. A client fails the handshake ([`WsError::Handshake`]) when the
+    /// server's answer does not fit the offer. Works the same on
+    /// [`split`](WsStream::split) halves.
+    ///
+    /// ```
+    /// use nexus_async_net::ws::{DeflateConfig, Message, WsStreamBuilder};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), nexus_async_net::ws::WsError> {
+    /// let (client_io, server_io) = tokio::io::duplex(64 << 10);
+    /// let server = tokio::spawn(async move {
+    ///     let config = DeflateConfig { server_no_context_takeover: true, ..Default::default() };
+    ///     let mut ws = WsStreamBuilder::new().deflate(config).accept(server_io).await?;
+    ///     while let Some(Message::Text(text)) = ws.recv().await? {
+    ///         let reply = text.to_uppercase();
+    ///         ws.send_text(&reply).await?;
+    ///     }
+    ///     Ok::<_, nexus_async_net::ws::WsError>(())
+    /// });
+    /// let mut ws = WsStreamBuilder::new()
+    ///     .deflate(DeflateConfig::default())
+    ///     .connect_with(client_io, "ws://localhost/feed")
+    ///     .await?;
+    /// let params = ws.deflate_params().expect("negotiated");
+    /// assert!(params.server_no_context_takeover);
+    /// ws.send_text(&"{\"px\":1} ".repeat(100)).await?;
+    /// assert!(matches!(ws.recv().await?, Some(Message::Text(t)) if t.starts_with("{\"PX\":1}")));
+    /// # ws.close(nexus_async_net::ws::CloseCode::Normal, "").await?;
+    /// # while ws.recv().await?.is_some() {}
+    /// # server.await.unwrap()?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[cfg(feature = "deflate")]
+    pub fn deflate(mut self, config: DeflateConfig) -> Self {
+        self.deflate = Some(config);
+        self
+    }
+
+    /// The client's `Sec-WebSocket-Extensions` offer, if any.
+    fn extension_offer<'o>(&self, out: &'o mut [u8; MAX_EXTENSION_HEADER_LEN]) -> Option<&'o str> {
+        #[cfg(feature = "deflate")]
+        if let Some(config) = &self.deflate {
+            return Some(config.offer(out));
+        }
+        let _ = out;
+        None
+    }
+
+    /// Validate the server's `101`, and its answer to the offer.
+    fn parse_answer(
+        &self,
+        buf: &[u8],
+        key: &ClientKey,
+        protocols: &[&str],
+    ) -> Result<Option<(ServerResponse, Agreed)>, HandshakeError> {
+        #[cfg(feature = "deflate")]
+        if let Some(config) = &self.deflate {
+            return parse_response_with_deflate(buf, key, protocols, config, self.max_handshake_size);
+        }
+        Ok(parse_response(buf, key, protocols, self.max_handshake_size)?.map(|r| (r, Agreed::default())))
+    }
+
+    /// The server's choice among the client's offers: the agreed parameters and the
+    /// answer header.
+    fn extension_answer<'o>(
+        &self,
+        request: &UpgradeRequest<'_>,
+        out: &'o mut [u8; MAX_EXTENSION_HEADER_LEN],
+    ) -> (Agreed, Option<&'o str>) {
+        #[cfg(feature = "deflate")]
+        if let Some(config) = &self.deflate {
+            return match accept_request(config, request, out) {
+                Some((params, header)) => (Some(params), Some(header)),
+                None => (None, None),
+            };
+        }
+        let _ = (request, out);
+        (Agreed::default(), None)
+    }
+
     fn limits(&self) -> Limits {
         Limits {
             max_frame_size: self.max_frame_size.unwrap_or(self.max_message_size),
@@ -336,13 +441,18 @@ impl WsStreamBuilder {
         if let Some(origin) = &self.origin {
             request = request.origin(origin);
         }
+        let mut offer = [0u8; MAX_EXTENSION_HEADER_LEN];
+        if let Some(offer) = self.extension_offer(&mut offer) {
+            request = request.extensions(offer);
+        }
         let len = write_head(wr.scratch(), |out| request.write(&key, out))?;
         wr.queue_raw(len);
         wr.flush(&mut io).await?;
         let subprotocol = loop {
-            match parse_response(rd.reader.buffered(), &key, &protocols, self.max_handshake_size)? {
-                Some(response) => {
+            match self.parse_answer(rd.reader.buffered(), &key, &protocols)? {
+                Some((response, agreed)) => {
                     rd.reader.consume(response.head_len);
+                    enable_extensions(agreed, &mut rd, &mut wr);
                     break response.subprotocol.and_then(|i| protocols.get(i)).map(|p| p.to_string());
                 }
                 None => read_head_more(&mut io, &mut rd).await?,
@@ -416,15 +526,20 @@ impl WsStreamBuilder {
                     _ => {
                         let chosen =
                             self.subprotocols.iter().find(|p| request.subprotocols().any(|offered| offered == *p));
-                        write_head(wr.scratch(), |out| write_accept(out, request.key(), chosen.map(|p| &**p), &headers))
-                            .map(|len| (len, request.head_len(), chosen.cloned()))
+                        let mut answer = [0u8; MAX_EXTENSION_HEADER_LEN];
+                        let (agreed, answer) = self.extension_answer(&request, &mut answer);
+                        write_head(wr.scratch(), |out| {
+                            write_accept_with_extensions(out, request.key(), chosen.map(|p| &**p), answer, &headers)
+                        })
+                        .map(|len| (len, request.head_len(), chosen.cloned(), agreed))
                     }
                 }),
             };
             match verdict {
                 None => read_head_more(&mut io, &mut rd).await?,
-                Some(Ok((len, head_len, subprotocol))) => {
+                Some(Ok((len, head_len, subprotocol, agreed))) => {
                     rd.reader.consume(head_len);
+                    enable_extensions(agreed, &mut rd, &mut wr);
                     wr.queue_raw(len);
                     wr.flush(&mut io).await?;
                     ws_debug!(subprotocol = subprotocol.as_deref(), "websocket accepted");
@@ -476,6 +591,17 @@ impl fmt::Debug for WsStreamBuilder {
             .field("on_request", &self.on_request.is_some())
             .finish_non_exhaustive()
     }
+}
+
+/// Turn on what the handshake agreed.
+fn enable_extensions(agreed: Agreed, rd: &mut ReadSide, wr: &mut WriteSide) {
+    #[cfg(feature = "deflate")]
+    if let Some(params) = agreed {
+        ws_debug!(?params, "websocket permessage-deflate on");
+        rd.enable_deflate(&params);
+        wr.enable_deflate(&params);
+    }
+    let _ = (agreed, rd, wr);
 }
 
 fn parse_ws_url(url: &str) -> Result<Url<'_>, WsError> {

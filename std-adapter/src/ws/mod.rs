@@ -30,6 +30,8 @@
 //! ```
 
 mod builder;
+#[cfg(feature = "deflate")]
+pub(crate) mod deflate;
 mod error;
 mod split;
 mod stream;
@@ -40,5 +42,7 @@ pub use split::{MessageSink, MessageStream, OwnedMessage, WsReader, WsWriter};
 pub use stream::WsStream;
 
 pub use crate::connect::MaybeTlsStream;
+#[cfg(feature = "deflate")]
+pub use nexus_net::ws::deflate::{DeflateConfig, DeflateParams};
 pub use nexus_net::ws::handshake::UpgradeRequest;
 pub use nexus_net::ws::{CloseCode, CloseFrame, Message, Role};

@@ -121,12 +121,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsReader<S> {
                 }
             }
         }
-        Ok(self.rd.reader.message())
+        Ok(self.rd.message())
     }
 
     /// The subprotocol agreed in the handshake, if any.
     pub fn subprotocol(&self) -> Option<&str> {
         self.subprotocol.as_deref()
+    }
+
+    /// The permessage-deflate parameters agreed in the handshake, if any.
+    #[cfg(feature = "deflate")]
+    pub fn deflate_params(&self) -> Option<nexus_net::ws::deflate::DeflateParams> {
+        self.rd.deflate_params()
     }
 
     /// A `futures` [`Stream`] of owned messages (each one copied out of the read

@@ -60,6 +60,14 @@ impl<S> WsStream<S> {
         self.subprotocol.as_deref()
     }
 
+    /// The permessage-deflate parameters agreed in the handshake; `None` when it
+    /// was not offered or the peer declined (see
+    /// [`WsStreamBuilder::deflate`](super::WsStreamBuilder::deflate)).
+    #[cfg(feature = "deflate")]
+    pub fn deflate_params(&self) -> Option<nexus_net::ws::deflate::DeflateParams> {
+        self.rd.deflate_params()
+    }
+
     /// The transport.
     pub fn get_ref(&self) -> &S {
         &self.io
@@ -139,7 +147,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
                 }
             }
         }
-        Ok(self.rd.reader.message())
+        Ok(self.rd.message())
     }
 
     /// Queue what the read side wants sent; when a send can't start, still get the

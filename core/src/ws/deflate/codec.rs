@@ -188,6 +188,13 @@ impl<D: Deflater> MessageDeflater<D> {
     fn deflate_inner<S: Storage>(&mut self, payload: &[u8], out: &mut S) -> Result<usize, CodecError> {
         let mut input = payload;
         let mut produced = 0;
+        // Room for the worst case (stored blocks) up front, so that the compressor
+        // normally finishes in one call: zlib-style compressors handle a sync flush
+        // split over calls poorly.
+        let bound = payload.len() + (payload.len() >> 10) + 64;
+        if out.bytes().len() < bound && !out.try_grow(bound) {
+            return Err(CodecError);
+        }
         loop {
             let cap = out.bytes().len();
             // Room for the flush's few bytes beyond what compression produces.
@@ -210,6 +217,13 @@ impl<D: Deflater> MessageDeflater<D> {
         let bytes = &out.bytes()[..produced];
         if bytes.ends_with(&SYNC_TAIL) {
             produced -= SYNC_TAIL.len();
+        }
+        if produced == 0 {
+            // zlib emits nothing for empty input right after a flush; the message
+            // must still be the header of the empty stored block whose tail the
+            // receiver appends (section 7.2.3.6: a single 0x00).
+            out.bytes_mut()[0] = 0x00;
+            produced = 1;
         }
         Ok(produced)
     }

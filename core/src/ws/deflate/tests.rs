@@ -400,6 +400,37 @@ fn compress_frame_read_inflate_round_trip() {
     assert!(compress(&mut fresh, b"").len() <= 2);
 }
 
+/// A compressor that, like zlib, writes nothing for empty input after a flush.
+struct SilentOnEmpty(TestDeflater);
+
+impl Deflater for SilentOnEmpty {
+    fn reset(&mut self) {
+        self.0.reset();
+    }
+    fn deflate(&mut self, input: &[u8], output: &mut [u8]) -> Result<Step, CodecError> {
+        if input.is_empty() {
+            return Ok(Step { consumed: 0, produced: 0, stream_end: false });
+        }
+        self.0.deflate(input, output)
+    }
+}
+
+#[test]
+fn empty_message_is_a_lone_stored_block_header() {
+    let msg = json(700);
+    let mut d = MessageDeflater::new(Role::Server, &DEFAULT_PARAMS, SilentOnEmpty(TestDeflater::new()));
+    let mut i = MessageInflater::new(Role::Client, &DEFAULT_PARAMS, TestInflater::new());
+    for payload in [&msg[..], b"", &msg[..], b"", b"", &msg[..]] {
+        let mut out = Tracked::default();
+        let n = d.deflate(payload, &mut out).unwrap();
+        if payload.is_empty() {
+            assert_eq!(&out.bytes[..n], [0x00]);
+        }
+        let got = receive(&frames(OpCode::Text, &out.bytes[..n], usize::MAX), &mut i, 1 << 20).unwrap().1;
+        assert_eq!(got, payload);
+    }
+}
+
 #[test]
 fn context_takeover_per_role() {
     let msg = json(2048);
