@@ -62,8 +62,12 @@ fn with_deflate(builder: WsStreamBuilder) -> WsStreamBuilder {
     if std::env::var_os("AUTOBAHN_DEFLATE").is_none_or(|v| v != "1") {
         return builder;
     }
+    // Offering client_no_context_takeover (a promise to reset after each message)
+    // is what Autobahn reads as "accepts no-context-takeover": cases 13.2, 13.5-13.7
+    // answer only such offers.
     #[cfg(feature = "deflate")]
-    return builder.deflate(nexus_async_net::ws::DeflateConfig::default());
+    return builder
+        .deflate(nexus_async_net::ws::DeflateConfig { client_no_context_takeover: true, ..Default::default() });
     #[cfg(not(feature = "deflate"))]
     panic!("AUTOBAHN_DEFLATE=1 needs --features deflate");
 }
