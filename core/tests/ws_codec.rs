@@ -433,3 +433,41 @@ fn is_idle_between_messages_only() {
     assert_eq!(reader.advance().unwrap(), Progress::NeedMore);
     assert!(!reader.is_idle());
 }
+
+#[test]
+fn whole_frame_text_checks_at_every_vector_width() {
+    // Whole frames take the reader's hot path (one pass unmasking and checking ASCII,
+    // the UTF-8 validator only when not ASCII). Lengths straddle every vector width of
+    // every SIMD path; the odd byte sits at the start, the middle and the end.
+    for len in [3usize, 4, 7, 8, 15, 16, 31, 32, 33, 63, 64, 65, 127, 128, 129, 255, 256, 1023, 1024, 1025, 4099] {
+        for at in [0, len / 2, len - 2] {
+            for (role, key) in [(CLIENT, None), (SERVER, Some(KEY))] {
+                let mut ok = vec![b'a'; len];
+                ok[at..at + 2].copy_from_slice("é".as_bytes());
+                let s = String::from_utf8(ok.clone()).unwrap();
+                let wire = frame(0x81, key, &ok);
+                assert_eq!(decode(role, &wire, &[usize::MAX], Limits::default()), (vec![text(&s)], None), "len {len}");
+
+                let mut bad = vec![b'a'; len];
+                bad[at] = 0xff;
+                let wire = frame(0x81, key, &bad);
+                let (m, e) = decode(role, &wire, &[usize::MAX], Limits::default());
+                assert_eq!((m.len(), e), (0, Some(ProtocolError::InvalidUtf8)), "len {len} at {at}");
+
+                let ascii = vec![b'z'; len];
+                let wire = frame(0x81, key, &ascii);
+                let s = String::from_utf8(ascii).unwrap();
+                assert_eq!(decode(role, &wire, &[usize::MAX], Limits::default()), (vec![text(&s)], None));
+            }
+        }
+    }
+}
+
+#[test]
+fn after_close_a_whole_masked_frame_is_an_error() {
+    let mut wire = frame(0x88, Some(KEY), &[0x03, 0xe8]);
+    wire.extend(frame(0x82, Some(KEY), b"late binary"));
+    let (m, e) = decode(SERVER, &wire, &[usize::MAX], Limits::default());
+    assert_eq!(m, vec![Owned::Close(1000, String::new())]);
+    assert_eq!(e, Some(ProtocolError::FrameAfterClose));
+}

@@ -91,6 +91,20 @@ pub fn copy_masked(dst: &mut [u8], src: &[u8], key: [u8; 4], offset: usize) {
     }
 }
 
+/// Unmask `buf` like [`apply_mask`] and say whether the unmasked bytes are all ASCII,
+/// in the same pass where SIMD allows: a masked text frame that turns out ASCII (most
+/// JSON) needs no separate UTF-8 validation pass.
+#[inline]
+pub(crate) fn apply_mask_ascii(buf: &mut [u8], key: [u8; 4], offset: usize) -> bool {
+    apply_mask_ascii_dispatch(buf, swar::rotate_key(key, offset))
+}
+
+/// Whether `buf` is all ASCII, with the widest vectors available.
+#[inline]
+pub(crate) fn is_ascii(buf: &[u8]) -> bool {
+    is_ascii_dispatch(buf)
+}
+
 /// The byte-at-a-time reference that every other path is tested against. Same
 /// contract as [`apply_mask`]. Not for production use: it is the slowest path.
 #[doc(hidden)]
@@ -115,8 +129,38 @@ fn copy_masked_dispatch(dst: &mut [u8], src: &[u8], key: [u8; 4]) {
     unsafe { avx2::copy_masked(dst, src, key) }
 }
 
+#[cfg(all(target_arch = "x86_64", target_feature = "avx2"))]
+#[inline(always)]
+fn apply_mask_ascii_dispatch(buf: &mut [u8], key: [u8; 4]) -> bool {
+    // SAFETY: AVX2 is enabled at compile time for this whole program.
+    unsafe { avx2::apply_mask_ascii(buf, key) }
+}
+#[cfg(all(target_arch = "x86_64", target_feature = "avx2"))]
+#[inline(always)]
+fn is_ascii_dispatch(buf: &[u8]) -> bool {
+    // SAFETY: AVX2 is enabled at compile time for this whole program.
+    unsafe { avx2::is_ascii(buf) }
+}
+
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2", not(target_feature = "avx2"), feature = "std"))]
-use runtime::{apply_mask as apply_mask_dispatch, copy_masked as copy_masked_dispatch};
+use runtime::{
+    apply_mask as apply_mask_dispatch, apply_mask_ascii as apply_mask_ascii_dispatch,
+    copy_masked as copy_masked_dispatch, is_ascii as is_ascii_dispatch,
+};
+
+// Without a vector unit worth a fused loop (and to keep embedded code small): mask,
+// then check with the standard library's word-wise `is_ascii`.
+#[cfg(not(all(target_arch = "x86_64", any(target_feature = "avx2", all(target_feature = "sse2", feature = "std")))))]
+#[inline(always)]
+fn apply_mask_ascii_dispatch(buf: &mut [u8], key: [u8; 4]) -> bool {
+    apply_mask_dispatch(buf, key);
+    buf.is_ascii()
+}
+#[cfg(not(all(target_arch = "x86_64", any(target_feature = "avx2", all(target_feature = "sse2", feature = "std")))))]
+#[inline(always)]
+fn is_ascii_dispatch(buf: &[u8]) -> bool {
+    buf.is_ascii()
+}
 
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2", not(target_feature = "avx2"), not(feature = "std")))]
 use sse2::{apply_mask as apply_mask_dispatch, copy_masked as copy_masked_dispatch};
@@ -164,13 +208,27 @@ mod tests {
         }
         #[cfg(all(target_arch = "x86_64", target_feature = "sse2", not(target_feature = "avx2"), feature = "std"))]
         if std::is_x86_feature_detected!("avx512f") {
+            // The AVX-512 functions take `MIN_LEN` bytes or more; the runtime sends
+            // shorter buffers to AVX2.
             fn a(b: &mut [u8], k: [u8; 4]) {
-                // SAFETY: guarded by the detection above.
-                unsafe { avx512::apply_mask(b, k) }
+                // SAFETY: guarded by the detection above and the length check.
+                unsafe {
+                    if b.len() >= avx512::MIN_LEN {
+                        avx512::apply_mask(b, k)
+                    } else {
+                        avx2::apply_mask(b, k)
+                    }
+                }
             }
             fn c(d: &mut [u8], s: &[u8], k: [u8; 4]) {
-                // SAFETY: guarded by the detection above.
-                unsafe { avx512::copy_masked(d, s, k) }
+                // SAFETY: guarded by the detection above and the length check.
+                unsafe {
+                    if s.len() >= avx512::MIN_LEN {
+                        avx512::copy_masked(d, s, k)
+                    } else {
+                        avx2::copy_masked(d, s, k)
+                    }
+                }
             }
             v.push(("avx512", a, c));
         }
@@ -179,6 +237,77 @@ mod tests {
         #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
         v.push(("neon", neon::apply_mask, neon::copy_masked));
         v
+    }
+
+    type InPlaceAscii = fn(&mut [u8], [u8; 4]) -> bool;
+    type IsAscii = fn(&[u8]) -> bool;
+    type AsciiPaths = (Vec<(&'static str, InPlaceAscii)>, Vec<(&'static str, IsAscii)>);
+
+    /// Every fused mask-and-ASCII-check path and every ASCII check this target can run.
+    fn ascii_paths() -> AsciiPaths {
+        fn composed(b: &mut [u8], k: [u8; 4]) -> bool {
+            apply_mask_dispatch(b, k);
+            b.is_ascii()
+        }
+        let mut fused: Vec<(&'static str, InPlaceAscii)> =
+            std::vec![("composed", composed), ("dispatch", apply_mask_ascii_dispatch)];
+        let mut check: Vec<(&'static str, IsAscii)> = std::vec![("dispatch", is_ascii_dispatch)];
+        #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+        fused.push(("sse2", sse2::apply_mask_ascii));
+        #[cfg(all(target_arch = "x86_64", target_feature = "sse2", any(feature = "std", target_feature = "avx2")))]
+        if std::is_x86_feature_detected!("avx2") {
+            fn a(b: &mut [u8], k: [u8; 4]) -> bool {
+                // SAFETY: guarded by the detection above.
+                unsafe { avx2::apply_mask_ascii(b, k) }
+            }
+            fn c(b: &[u8]) -> bool {
+                // SAFETY: guarded by the detection above.
+                unsafe { avx2::is_ascii(b) }
+            }
+            fused.push(("avx2", a));
+            check.push(("avx2", c));
+        }
+        #[cfg(all(target_arch = "x86_64", target_feature = "sse2", not(target_feature = "avx2"), feature = "std"))]
+        if std::is_x86_feature_detected!("avx512f") {
+            fn a(b: &mut [u8], k: [u8; 4]) -> bool {
+                // SAFETY: guarded by the detection above and the length check.
+                unsafe {
+                    if b.len() >= avx512::MIN_LEN {
+                        avx512::apply_mask_ascii(b, k)
+                    } else {
+                        avx2::apply_mask_ascii(b, k)
+                    }
+                }
+            }
+            fused.push(("avx512", a));
+        }
+        (fused, check)
+    }
+
+    /// `plain` masked is the input; every fused path must give `plain` back and say
+    /// whether it is ASCII, and every check must agree on `plain`.
+    fn check_ascii(plain: &[u8], key: [u8; 4], offset: usize, align: usize) {
+        let masked = reference(plain, key, offset);
+        let rotated = swar::rotate_key(key, offset);
+        let want_ascii = plain.is_ascii();
+        let mut backing = std::vec![0xAAu8; plain.len() + 64];
+        let (fused, check) = ascii_paths();
+        for (name, f) in fused {
+            backing[align..align + plain.len()].copy_from_slice(&masked);
+            let got = f(&mut backing[align..align + plain.len()], rotated);
+            assert_eq!(&backing[align..align + plain.len()], plain, "{name} apply_mask_ascii len {}", plain.len());
+            assert_eq!(got, want_ascii, "{name} ascii verdict len {} align {align}", plain.len());
+            assert!(backing[..align].iter().all(|&b| b == 0xAA), "{name} wrote before");
+            assert!(backing[align + plain.len()..].iter().all(|&b| b == 0xAA), "{name} wrote after");
+        }
+        backing[align..align + plain.len()].copy_from_slice(plain);
+        for (name, f) in check {
+            assert_eq!(f(&backing[align..align + plain.len()]), want_ascii, "{name} is_ascii len {}", plain.len());
+        }
+        let mut buf = masked.clone();
+        assert_eq!(apply_mask_ascii(&mut buf, key, offset), want_ascii, "apply_mask_ascii");
+        assert_eq!(buf, plain, "apply_mask_ascii");
+        assert_eq!(is_ascii(plain), want_ascii, "is_ascii");
     }
 
     fn reference(data: &[u8], key: [u8; 4], offset: usize) -> Vec<u8> {
@@ -220,6 +349,16 @@ mod tests {
             assert_eq!(&backing[align..align + data.len()], data, "{name} changed src");
             assert!(out_backing[..dst_align].iter().all(|&b| b == 0x55), "{name} wrote before");
             assert!(out_backing[dst_align + data.len()..].iter().all(|&b| b == 0x55), "{name} wrote after");
+        }
+        // The fused ASCII check: on the data as is (random bytes, rarely ASCII), all
+        // ASCII, and all ASCII but one byte at a position that varies with the inputs.
+        check_ascii(data, key, offset, align);
+        let mut plain: Vec<u8> = data.iter().map(|b| b & 0x7f).collect();
+        check_ascii(&plain, key, offset, align);
+        if !plain.is_empty() {
+            let at = (data.len() * 7 + align * 3 + offset) % plain.len();
+            plain[at] |= 0x80;
+            check_ascii(&plain, key, offset, align);
         }
         // Public entry points take the unrotated key and the offset.
         let mut buf = data.to_vec();
@@ -305,7 +444,7 @@ mod tests {
             data in proptest::collection::vec(any::<u8>(), 0..=300),
             key in any::<[u8; 4]>(),
             offset in 0usize..4,
-            align in 0usize..=31,
+            align in 0usize..=63,
         ) {
             check_all(&data, key, offset, align);
         }
@@ -316,7 +455,7 @@ mod tests {
             seed in any::<u8>(),
             key in any::<[u8; 4]>(),
             offset in 0usize..4,
-            align in 0usize..=31,
+            align in 0usize..=63,
         ) {
             let data: Vec<u8> = (0..len).map(|i| (i as u8).wrapping_mul(seed) ^ (i >> 8) as u8).collect();
             check_all(&data, key, offset, align);

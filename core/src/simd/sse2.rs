@@ -36,3 +36,10 @@ pub fn copy_masked(dst: &mut [u8], src: &[u8], key: [u8; 4]) {
     }
     super::swar::copy_masked(d.into_remainder(), s.remainder(), key);
 }
+
+/// Mask `buf` in place and return whether every masked byte is ASCII.
+#[inline]
+pub fn apply_mask_ascii(buf: &mut [u8], key: [u8; 4]) -> bool {
+    apply_mask(buf, key);
+    buf.is_ascii()
+}

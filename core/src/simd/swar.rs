@@ -25,6 +25,17 @@ pub(crate) const fn rotate_key(key: [u8; 4], n: usize) -> [u8; 4] {
     [key[n & 3], key[(n + 1) & 3], key[(n + 2) & 3], key[(n + 3) & 3]]
 }
 
+/// `rotate_key` for a key held as a native-endian `u32` (its bytes in memory order).
+#[inline(always)]
+pub(crate) const fn rotate_key_u32(key: u32, n: usize) -> u32 {
+    let bits = 8 * (n as u32 & 3);
+    if cfg!(target_endian = "little") {
+        key.rotate_right(bits)
+    } else {
+        key.rotate_left(bits)
+    }
+}
+
 /// Below this length, aligning first costs more than it saves.
 const ALIGN_MIN_LEN: usize = 32;
 

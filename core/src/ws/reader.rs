@@ -38,7 +38,7 @@ use super::frame::{FrameHeader, OpCode, MAX_HEADER_LEN};
 use super::message::{CloseFrame, ControlPayload, Message, MAX_CONTROL_PAYLOAD};
 use super::{CloseCode, ProtocolError, Role};
 use crate::buf::Storage;
-use crate::simd::apply_mask;
+use crate::simd::{apply_mask, apply_mask_ascii, is_ascii};
 
 /// Room kept for a frame header plus a whole control frame (and the next header)
 /// next to a message being reassembled, so that interleaved control frames always fit.
@@ -46,6 +46,9 @@ const CONTROL_SLACK: usize = 2 * MAX_HEADER_LEN + MAX_CONTROL_PAYLOAD;
 
 /// The smallest storage a reader accepts: a control frame and a header must fit.
 pub const MIN_CAPACITY: usize = 256;
+
+/// A `hot_mask_bit` that no frame's MASK bit (`b1 & 0x80`) equals.
+const HOT_PATH_OFF: u8 = 0x01;
 
 /// Free space below which [`FrameReader::spare`] moves live bytes to the front.
 const COMPACT_BELOW: usize = 4096;
@@ -122,6 +125,12 @@ pub struct FrameReader<B: Storage> {
     storage: B,
     role: Role,
     limits: Limits,
+    /// The smaller of the two limits: the longest frame the hot path takes.
+    fast_max: usize,
+    /// The MASK bit the hot path accepts: the one the role requires of incoming
+    /// frames (0x80 for a server, 0 for a client), or [`HOT_PATH_OFF`] once the
+    /// peer's Close has arrived, so that one compare also checks that.
+    hot_mask_bit: u8,
     /// Reserved bits a negotiated extension allows (none without one).
     allowed_rsv: u8,
     /// Start of unprocessed input: the next header, or the rest of a frame's payload.
@@ -147,6 +156,8 @@ impl<B: Storage> FrameReader<B> {
             storage,
             role,
             limits,
+            fast_max: limits.max_frame_size.min(limits.max_message_size),
+            hot_mask_bit: if role == Role::Server { 0x80 } else { 0 },
             allowed_rsv: 0,
             head: 0,
             tail: 0,
@@ -169,6 +180,7 @@ impl<B: Storage> FrameReader<B> {
     /// Change the limits; they apply from the next frame header on.
     pub fn set_limits(&mut self, limits: Limits) {
         self.limits = limits;
+        self.fast_max = limits.max_frame_size.min(limits.max_message_size);
     }
 
     /// The storage's current capacity.
@@ -240,15 +252,26 @@ impl<B: Storage> FrameReader<B> {
     ///
     /// An error leaves the reader failed: send a Close with the error's
     /// [`close_code`](ProtocolError::close_code) and stop reading.
+    #[inline]
     pub fn advance(&mut self) -> Result<Progress, ProtocolError> {
-        self.pending = Pending::None;
-        if self.closed {
-            return if self.head < self.tail { Err(ProtocolError::FrameAfterClose) } else { Ok(Progress::NeedMore) };
-        }
+        // The common case (a whole unfragmented data frame) is inlined into the
+        // adapter's loop; everything else is one call away.
+        // (After Close, `hot_mask_bit` makes `whole_data_frame` decline.)
         if self.msg.is_none() {
             if let Some(done) = self.whole_data_frame() {
                 return done;
             }
+        }
+        self.advance_general()
+    }
+
+    /// [`advance`](Self::advance) for everything but the hot path: control frames,
+    /// fragments, frames not yet whole, long frames, errors, and input after Close.
+    #[inline(never)]
+    fn advance_general(&mut self) -> Result<Progress, ProtocolError> {
+        self.pending = Pending::None;
+        if self.closed {
+            return if self.head < self.tail { Err(ProtocolError::FrameAfterClose) } else { Ok(Progress::NeedMore) };
         }
         loop {
             if let Some(asm) = self.msg {
@@ -284,18 +307,20 @@ impl<B: Storage> FrameReader<B> {
     /// The message announced by the last [`advance`](Self::advance), or `None` when it
     /// returned [`Progress::NeedMore`] (or `spare` was called since), or when the
     /// message is compressed (see [`compressed_message`](Self::compressed_message)).
+    #[inline]
     pub fn message(&self) -> Option<Message<'_>> {
+        // Data first: it is what almost every call returns.
+        if let Pending::Data { kind, start, len, compressed: false } = self.pending {
+            let bytes = &self.storage.bytes()[start..start + len];
+            return Some(match kind {
+                // SAFETY: the bytes of a text message were validated as UTF-8 as they
+                // arrived (`whole_data_frame`, `take_payload`) and have not changed since.
+                DataKind::Text => Message::Text(unsafe { core::str::from_utf8_unchecked(bytes) }),
+                DataKind::Binary => Message::Binary(bytes),
+            });
+        }
         Some(match self.pending {
-            Pending::None | Pending::Data { compressed: true, .. } => return None,
-            Pending::Data { kind, start, len, compressed: false } => {
-                let bytes = &self.storage.bytes()[start..start + len];
-                match kind {
-                    // SAFETY: the bytes of a text message were validated as UTF-8 as
-                    // they arrived (`take_payload`) and have not changed since.
-                    DataKind::Text => Message::Text(unsafe { core::str::from_utf8_unchecked(bytes) }),
-                    DataKind::Binary => Message::Binary(bytes),
-                }
-            }
+            Pending::None | Pending::Data { .. } => return None,
             Pending::Ping(p) => Message::Ping(p),
             Pending::Pong(p) => Message::Pong(p),
             Pending::Close(c) => Message::Close(c),
@@ -326,43 +351,50 @@ impl<B: Storage> FrameReader<B> {
     /// whole in the buffer, with no message in progress. Handled without the
     /// reassembly bookkeeping; anything else (or any doubt) returns `None` and takes
     /// the general path, which makes the same decisions.
-    #[inline]
+    #[inline(always)]
     fn whole_data_frame(&mut self) -> Option<Result<Progress, ProtocolError>> {
-        let buf = self.storage.bytes_mut();
-        let input = &buf[self.head..self.tail];
-        let (&b0, &b1) = (input.first()?, input.get(1)?);
-        let kind = match b0 {
-            0x81 => DataKind::Text,
-            0x82 => DataKind::Binary,
+        let head = self.head;
+        let (fast_max, mask_bit) = (self.fast_max, self.hot_mask_bit);
+        let input = self.storage.bytes_mut().get_mut(head..self.tail)?;
+        // Four bytes or more (a frame with an empty payload alone in the buffer takes
+        // the general path): the 16-bit length is then read without more checks.
+        let &[b0, b1, l0, l1, ..] = &*input else {
+            return None;
+        };
+        // FIN, no RSV bit, opcode Text (1) or Binary (2): one subtraction and compare.
+        let op = b0.wrapping_sub(0x81);
+        if op > 1 {
+            return None;
+        }
+        let kind = if op == 0 { DataKind::Text } else { DataKind::Binary };
+        // The MASK bit the role wants (a wrong one is the general path's error).
+        if b1 & 0x80 != mask_bit {
+            return None;
+        }
+        let (len, at) = match b1 & 0x7f {
+            short @ 0..=125 => (short as usize, 2),
+            126 => (u16::from_be_bytes([l0, l1]) as usize, 4),
             _ => return None,
         };
-        let masked = b1 & 0x80 != 0;
-        if masked != (self.role == Role::Server) {
+        // Four more header bytes (the key) when masked.
+        let at = at + (mask_bit >> 5) as usize;
+        if len > fast_max || input.len() < at + len {
             return None;
         }
-        let (len, mut at) = match b1 & 0x7f {
-            127 => return None,
-            126 => (u16::from_be_bytes([*input.get(2)?, *input.get(3)?]) as usize, 4),
-            short => (short as usize, 2),
-        };
-        let key = if masked {
-            let k = input.get(at..at + 4)?;
-            at += 4;
-            Some([k[0], k[1], k[2], k[3]])
-        } else {
-            None
-        };
-        if input.len() - at < len || len > self.limits.max_frame_size || len > self.limits.max_message_size {
-            return None;
+        let (header, rest) = input.split_at_mut(at);
+        let payload = &mut rest[..len];
+        if kind == DataKind::Text {
+            // Masked text is unmasked and checked for ASCII in one pass; only text
+            // that is not ASCII needs the UTF-8 validator.
+            let ascii = mask_bit != 0 && apply_mask_ascii(payload, key_before(header), 0);
+            if !ascii && !is_utf8(payload) {
+                self.pending = Pending::None;
+                return Some(Err(ProtocolError::InvalidUtf8));
+            }
+        } else if mask_bit != 0 {
+            apply_mask(payload, key_before(header), 0);
         }
-        let start = self.head + at;
-        let payload = &mut buf[start..start + len];
-        if let Some(key) = key {
-            apply_mask(payload, key, 0);
-        }
-        if kind == DataKind::Text && !is_utf8(payload) {
-            return Some(Err(ProtocolError::InvalidUtf8));
-        }
+        let start = head + at;
         self.head = start + len;
         self.pending = Pending::Data { kind, start, len, compressed: false };
         self.reset_if_drained();
@@ -442,6 +474,7 @@ impl<B: Storage> FrameReader<B> {
             _ => {
                 let close = parse_close(&payload)?;
                 self.closed = true;
+                self.hot_mask_bit = HOT_PATH_OFF;
                 Pending::Close(close)
             }
         };
@@ -552,11 +585,19 @@ impl<B: Storage> FrameReader<B> {
     }
 }
 
-/// Whether `bytes` is UTF-8. Short ASCII (most JSON market data) is settled with a
-/// word-wise check, cheaper than setting up the SIMD validator.
+/// Whether `bytes` is UTF-8. ASCII (most JSON market data) is settled with a plain
+/// vector OR of the bytes, cheaper than the full validator.
 #[inline]
 fn is_utf8(bytes: &[u8]) -> bool {
-    (bytes.len() < 64 && bytes.is_ascii()) || simdutf8::basic::from_utf8(bytes).is_ok()
+    is_ascii(bytes) || simdutf8::basic::from_utf8(bytes).is_ok()
+}
+
+/// The masking key: the last four bytes of a masked frame's header.
+#[inline(always)]
+fn key_before(header: &[u8]) -> [u8; 4] {
+    let mut key = [0u8; 4];
+    key.copy_from_slice(&header[header.len() - 4..]);
+    key
 }
 
 /// Validate a Close payload (RFC 6455 section 5.5.1): empty, or a sendable code and a

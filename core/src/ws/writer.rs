@@ -190,26 +190,44 @@ impl<R: RngCore> FrameWriter<R> {
     /// returns the bytes written. Text must be UTF-8: take it from a `&str`.
     #[inline]
     pub fn encode_message(&mut self, opcode: OpCode, payload: &[u8], out: &mut [u8]) -> Result<usize, EncodeError> {
-        if payload.len() <= self.fragment_size {
-            // One frame: header and (masked) payload written straight into `out`.
-            if !matches!(opcode, OpCode::Text | OpCode::Binary) {
-                return Err(EncodeError::NotADataOpcode);
-            }
-            let rsv = if self.rsv1 { 0x40 } else { 0 };
-            let mask = self.next_mask();
-            let header = FrameHeader { fin: true, rsv, opcode, mask, payload_len: payload.len() as u64 };
-            let header_len = header.encoded_len();
-            let needed = header_len + payload.len();
-            let out = out.get_mut(..needed).ok_or(EncodeError::BufferTooSmall { needed })?;
-            let (head, body) = out.split_at_mut(header_len);
-            header.write_to(head);
-            match mask {
-                Some(key) => copy_masked(body, payload, key, 0),
-                None => body.copy_from_slice(payload),
-            }
-            return Ok(needed);
+        let len = payload.len();
+        let b0 = match opcode {
+            OpCode::Text => 0x81,
+            OpCode::Binary => 0x82,
+            _ => return Err(EncodeError::NotADataOpcode),
+        } | (self.rsv1 as u8) << 6;
+        if len > self.fragment_size {
+            return self.encode_fragmented(opcode, payload, out);
         }
-        self.encode_fragmented(opcode, payload, out)
+        // One frame: header and (masked) payload written straight into `out`, after a
+        // single length check.
+        if let Role::Server = self.role {
+            if len <= 125 {
+                // The common small server frame: two header bytes.
+                let needed = 2 + len;
+                let Some(out) = out.get_mut(..needed) else {
+                    return Err(EncodeError::BufferTooSmall { needed });
+                };
+                let (head, body) = out.split_at_mut(2);
+                head.copy_from_slice(&[b0, len as u8]);
+                body.copy_from_slice(payload);
+                return Ok(needed);
+            }
+        }
+        let mask = self.next_mask();
+        let header = FrameHeader { fin: true, rsv: b0 & 0x70, opcode, mask, payload_len: len as u64 };
+        let header_len = header.encoded_len();
+        let needed = header_len + len;
+        let Some(out) = out.get_mut(..needed) else {
+            return Err(EncodeError::BufferTooSmall { needed });
+        };
+        let (head, body) = out.split_at_mut(header_len);
+        header.write_to(head);
+        match mask {
+            Some(key) => copy_masked(body, payload, key, 0),
+            None => body.copy_from_slice(payload),
+        }
+        Ok(needed)
     }
 
     #[inline(never)]
