@@ -7,7 +7,8 @@
 //!   ([`parse_request`], [`UpgradeRequest`]) and write the `101`
 //!   ([`write_accept`]) or a refusal ([`write_reject`]).
 //!
-//! Heads are parsed with `httparse`; the accept key is SHA-1 (`sha1`) and base64
+//! Heads are parsed with `httparse`; the accept key is SHA-1 (`hmac-sha1-compact`: one hash per handshake, so the
+//! small rolled implementation) and base64
 //! (`base64`) as section 4.2.2 prescribes. Parsers are incremental: they return
 //! `Ok(None)` until the whole head (up to the empty line) is in the buffer, and then
 //! the head's length, so that bytes after it (the first frames) stay where they are
@@ -52,7 +53,6 @@ pub use error::HandshakeError;
 pub use server::{parse_request, write_accept, write_reject, HeaderIter, Subprotocols, UpgradeRequest};
 
 use base64::Engine as _;
-use sha1::{Digest as _, Sha1};
 
 /// The GUID that section 1.3 appends to the client's key before hashing.
 pub const WEBSOCKET_GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -80,7 +80,7 @@ pub const MAX_HEADERS: usize = 64;
 /// assert_eq!(&accept_key(b"dGhlIHNhbXBsZSBub25jZQ=="), b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
 /// ```
 pub fn accept_key(client_key: &[u8]) -> [u8; 28] {
-    let mut sha = Sha1::new();
+    let mut sha = hmac_sha1_compact::Hash::new();
     sha.update(client_key);
     sha.update(WEBSOCKET_GUID.as_bytes());
     let digest = sha.finalize();
@@ -224,6 +224,21 @@ mod tests {
             // Duplicate offers resolve to the first equal one.
             let want = chosen.map(|i| protocols.iter().position(|p| *p == protocols[i]).unwrap());
             proptest::prop_assert_eq!(resp, ServerResponse { head_len: m, subprotocol: want });
+        }
+    }
+
+    proptest::proptest! {
+        /// The compact SHA-1 agrees with RustCrypto's on keys of any length (one and
+        /// two blocks, padding on either side of a block boundary).
+        #[test]
+        fn accept_key_matches_reference_sha1(key in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {
+            use sha1::Digest as _;
+            let mut reference = sha1::Sha1::new();
+            reference.update(&key);
+            reference.update(WEBSOCKET_GUID.as_bytes());
+            let mut want = [0u8; 28];
+            base64::engine::general_purpose::STANDARD.encode_slice(reference.finalize(), &mut want).unwrap();
+            proptest::prop_assert_eq!(accept_key(&key), want);
         }
     }
 
