@@ -225,8 +225,8 @@ impl<'a> Url<'a> {
     /// The path alone; `/` when the URL has none.
     pub fn path(&self) -> &'a str {
         let pq = self.path_and_query();
-        match pq.find('?') {
-            Some(i) => &pq[..i],
+        match pq.split_once('?') {
+            Some((path, _)) => path,
             None => pq,
         }
     }
@@ -320,36 +320,44 @@ fn split_authority(authority: &[u8]) -> Result<(&[u8], Option<u16>, bool), UrlEr
 /// exactly what `core::net::Ipv6Addr::from_str` accepts (a test checks it), without
 /// linking that parser.
 fn is_ipv6_literal(s: &[u8]) -> bool {
-    match s.windows(2).position(|w| w == b"::") {
-        // `::` stands for at least one group.
-        Some(i) => match (ipv6_groups(&s[..i], false), ipv6_groups(&s[i + 2..], true)) {
-            (Some(head), Some(tail)) => head + tail <= 7,
-            _ => false,
-        },
-        None => ipv6_groups(s, true) == Some(8),
-    }
-}
-
-/// The number of 16-bit groups in `s`, a `:`-separated run of hex groups (empty:
-/// none) whose last element may be a dotted IPv4 address (two groups) when
-/// `ipv4_last`; `None` when malformed.
-fn ipv6_groups(s: &[u8], ipv4_last: bool) -> Option<usize> {
-    if s.is_empty() {
-        return Some(0);
-    }
-    let mut count = 0;
-    let mut parts = s.split(|&b| b == b':').peekable();
-    while let Some(part) = parts.next() {
-        let last = parts.peek().is_none();
-        if last && ipv4_last && part.contains(&b'.') {
-            return is_ipv4_literal(part).then_some(count + 2);
+    let mut groups = 0;
+    let mut compressed = s.starts_with(b"::");
+    let mut at = if compressed { 2 } else { 0 };
+    while at < s.len() {
+        let rest = &s[at..];
+        let end = rest.iter().position(|&b| b == b':').unwrap_or(rest.len());
+        let part = &rest[..end];
+        if part.contains(&b'.') {
+            // A dotted IPv4 address, only as the last two groups.
+            let groups = groups + 2;
+            return end == rest.len() && is_ipv4_literal(part) && if compressed { groups <= 7 } else { groups == 8 };
         }
         if part.is_empty() || part.len() > 4 || !part.iter().all(u8::is_ascii_hexdigit) {
-            return None;
+            return false;
         }
-        count += 1;
+        groups += 1;
+        if end == rest.len() {
+            break;
+        }
+        at += end + 1;
+        if s.get(at) == Some(&b':') {
+            // `::`, at most once; it may end the address.
+            if compressed {
+                return false;
+            }
+            compressed = true;
+            at += 1;
+        } else if at == s.len() {
+            // A trailing single `:`.
+            return false;
+        }
     }
-    Some(count)
+    // `::` stands for at least one group.
+    if compressed {
+        groups <= 7
+    } else {
+        groups == 8
+    }
 }
 
 /// A dotted-quad IPv4 address: four decimal numbers up to 255, without leading zeros
