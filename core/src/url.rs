@@ -157,29 +157,33 @@ impl<'a> Url<'a> {
     /// # Errors
     /// One [`UrlError`] per reason; see its variants.
     pub fn parse(s: &'a str) -> Result<Self, UrlError> {
-        if !s.bytes().all(|b| b.is_ascii_graphic()) {
+        // Byte-wise on purpose: the input is checked to be ASCII first, and byte
+        // searches keep `str`'s pattern machinery out of small firmware images.
+        let bytes = s.as_bytes();
+        if !bytes.iter().all(u8::is_ascii_graphic) {
             return Err(UrlError::InvalidCharacter);
         }
-        let (scheme, rest) = s.split_once("://").ok_or(UrlError::MissingScheme)?;
-        let scheme = Scheme::from_bytes(scheme.as_bytes()).ok_or(UrlError::UnknownScheme)?;
+        let sep = bytes.windows(3).position(|w| w == b"://").ok_or(UrlError::MissingScheme)?;
+        let scheme = Scheme::from_bytes(&bytes[..sep]).ok_or(UrlError::UnknownScheme)?;
 
-        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let rest = &bytes[sep + 3..];
+        let authority_end = rest.iter().position(|&b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(rest.len());
         let (authority, tail) = rest.split_at(authority_end);
-        if authority.contains('@') {
+        if authority.contains(&b'@') {
             return Err(UrlError::UserInfo);
         }
         let (host, port, ipv6) = split_authority(authority)?;
         let explicit_port = port.is_some();
         let port = port.unwrap_or(scheme.default_port());
 
-        let path_and_query = match tail.find('#') {
+        let path_and_query = match tail.iter().position(|&b| b == b'#') {
             Some(i) => &tail[..i],
             None => tail,
         };
-        if path_and_query.starts_with('?') {
+        if path_and_query.first() == Some(&b'?') {
             return Err(UrlError::QueryWithoutPath);
         }
-        Ok(Self { scheme, host, port, explicit_port, ipv6, path_and_query })
+        Ok(Self { scheme, host: ascii(host), port, explicit_port, ipv6, path_and_query: ascii(path_and_query) })
     }
 
     /// The scheme.
@@ -221,8 +225,8 @@ impl<'a> Url<'a> {
     /// The path alone; `/` when the URL has none.
     pub fn path(&self) -> &'a str {
         let pq = self.path_and_query();
-        match pq.find('?') {
-            Some(i) => &pq[..i],
+        match pq.split_once('?') {
+            Some((path, _)) => path,
             None => pq,
         }
     }
@@ -275,41 +279,113 @@ impl fmt::Display for HostHeader<'_> {
     }
 }
 
+/// A sub-slice of a URL that [`Url::parse`] has checked to be ASCII, as `&str`.
+fn ascii(bytes: &[u8]) -> &str {
+    // ASCII is UTF-8: the fallback is never taken.
+    core::str::from_utf8(bytes).unwrap_or_default()
+}
+
 /// Split `host[:port]` / `[v6][:port]` into host (without brackets), port, is-IPv6.
-fn split_authority(authority: &str) -> Result<(&str, Option<u16>, bool), UrlError> {
-    if let Some(bracketed) = authority.strip_prefix('[') {
-        let (host, after) = bracketed.split_once(']').ok_or(UrlError::InvalidIpv6)?;
-        if host.parse::<core::net::Ipv6Addr>().is_err() {
+fn split_authority(authority: &[u8]) -> Result<(&[u8], Option<u16>, bool), UrlError> {
+    if let [b'[', bracketed @ ..] = authority {
+        let close = bracketed.iter().position(|&b| b == b']').ok_or(UrlError::InvalidIpv6)?;
+        let (host, after) = (&bracketed[..close], &bracketed[close + 1..]);
+        if !is_ipv6_literal(host) {
             return Err(UrlError::InvalidIpv6);
         }
         let port = match after {
-            "" => None,
-            _ => Some(parse_port(after.strip_prefix(':').ok_or(UrlError::InvalidIpv6)?)?),
+            [] => None,
+            [b':', p @ ..] => Some(parse_port(p)?),
+            _ => return Err(UrlError::InvalidIpv6),
         };
         return Ok((host, port, true));
     }
-    let (host, port) = match authority.split_once(':') {
-        Some((_, p)) if p.contains(':') => return Err(UrlError::UnbracketedIpv6),
-        Some((h, p)) => (h, Some(parse_port(p)?)),
+    let (host, port) = match authority.iter().position(|&b| b == b':') {
+        Some(i) if authority[i + 1..].contains(&b':') => return Err(UrlError::UnbracketedIpv6),
+        Some(i) => (&authority[..i], Some(parse_port(&authority[i + 1..])?)),
         None => (authority, None),
     };
     if host.is_empty() {
         return Err(UrlError::EmptyHost);
     }
-    if !host.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')) {
+    if !host.iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')) {
         return Err(UrlError::InvalidHost);
     }
     Ok((host, port, false))
 }
 
-fn parse_port(p: &str) -> Result<u16, UrlError> {
-    if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
+/// Whether `s` is an IPv6 address in the text forms of RFC 4291 section 2.2: eight
+/// groups of 1 to 4 hex digits, at most one `::` standing for one or more zero
+/// groups, and optionally a dotted IPv4 address as the last two groups. Accepts
+/// exactly what `core::net::Ipv6Addr::from_str` accepts (a test checks it), without
+/// linking that parser.
+fn is_ipv6_literal(s: &[u8]) -> bool {
+    let mut groups = 0;
+    let mut compressed = s.starts_with(b"::");
+    let mut at = if compressed { 2 } else { 0 };
+    while at < s.len() {
+        let rest = &s[at..];
+        let end = rest.iter().position(|&b| b == b':').unwrap_or(rest.len());
+        let part = &rest[..end];
+        if part.contains(&b'.') {
+            // A dotted IPv4 address, only as the last two groups.
+            let groups = groups + 2;
+            return end == rest.len() && is_ipv4_literal(part) && if compressed { groups <= 7 } else { groups == 8 };
+        }
+        if part.is_empty() || part.len() > 4 || !part.iter().all(u8::is_ascii_hexdigit) {
+            return false;
+        }
+        groups += 1;
+        if end == rest.len() {
+            break;
+        }
+        at += end + 1;
+        if s.get(at) == Some(&b':') {
+            // `::`, at most once; it may end the address.
+            if compressed {
+                return false;
+            }
+            compressed = true;
+            at += 1;
+        } else if at == s.len() {
+            // A trailing single `:`.
+            return false;
+        }
+    }
+    // `::` stands for at least one group.
+    if compressed {
+        groups <= 7
+    } else {
+        groups == 8
+    }
+}
+
+/// A dotted-quad IPv4 address: four decimal numbers up to 255, without leading zeros
+/// (as `core::net::Ipv4Addr::from_str`).
+fn is_ipv4_literal(s: &[u8]) -> bool {
+    let mut octets = 0;
+    for part in s.split(|&b| b == b'.') {
+        let canonical = matches!(part, [_] | [b'1'..=b'9', _] | [b'1'..=b'9', _, _]);
+        if !canonical || !part.iter().all(u8::is_ascii_digit) {
+            return false;
+        }
+        if part.iter().fold(0u16, |n, &b| n * 10 + u16::from(b - b'0')) > 255 {
+            return false;
+        }
+        octets += 1;
+    }
+    octets == 4
+}
+
+fn parse_port(p: &[u8]) -> Result<u16, UrlError> {
+    if p.is_empty() || !p.iter().all(u8::is_ascii_digit) {
         return Err(UrlError::InvalidPort);
     }
     // All digits: the only failure left is overflow (leading zeros are fine).
-    match p.parse::<u16>() {
-        Ok(0) | Err(_) => Err(UrlError::PortOutOfRange),
-        Ok(port) => Ok(port),
+    let port = p.iter().try_fold(0u16, |n, &b| n.checked_mul(10)?.checked_add(u16::from(b - b'0')));
+    match port {
+        Some(0) | None => Err(UrlError::PortOutOfRange),
+        Some(port) => Ok(port),
     }
 }
 
@@ -515,10 +591,88 @@ mod tests {
         assert_eq!(Url::parse("ws://h:80/").unwrap().host_header().port(), None);
     }
 
+    /// The IPv6 check without `core::net` agrees with `Ipv6Addr::from_str`.
+    #[test]
+    fn test_ipv6_literal_table() {
+        let cases = [
+            "::",
+            "::1",
+            "1::",
+            "1:2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7::",
+            "::2:3:4:5:6:7:8",
+            "1:2:3:4:5:6::8",
+            "1:2:3:4:5:6:7:8:9",
+            "1:2:3:4:5:6:7",
+            ":::",
+            ":::1",
+            "1:::2",
+            "1::2::3",
+            "1:",
+            ":1",
+            "::1:",
+            "1::2:",
+            "",
+            "::ffff:192.0.2.1",
+            "::192.0.2.1",
+            "1:2:3:4:5:6:1.2.3.4",
+            "1:2:3:4:5:6:7:1.2.3.4",
+            "1:2:3:4:5::1.2.3.4",
+            "1:2:3:4:5:6::1.2.3.4",
+            "1.2.3.4::",
+            "1.2.3.4",
+            "::1.2.3",
+            "::1.2.3.4.5",
+            "::01.2.3.4",
+            "::0.0.0.0",
+            "::255.255.255.255",
+            "::256.1.1.1",
+            "::1.2.3.04",
+            "::1..3.4",
+            "::1.2.3.4:1",
+            "0000:0:0:0:0:0:0:0",
+            "00000::",
+            "abcd::EF01",
+            "g::",
+            "fe80::1%eth0",
+            "2001:db8::8a2e:370:7334",
+            "::1.2.3.4.",
+            "::.1.2.3",
+            "::1111.2.3.4",
+            "::1:1.2.3.4",
+            "1::1.2.3.4:5",
+        ];
+        for case in cases {
+            let want = case.parse::<core::net::Ipv6Addr>().is_ok();
+            assert_eq!(is_ipv6_literal(case.as_bytes()), want, "{case:?}");
+        }
+    }
+
     #[test]
     fn test_error_display() {
         assert!(UrlError::UserInfo.to_string().contains("credentials"));
         assert!(UrlError::UnbracketedIpv6.to_string().contains("[::1]"));
+    }
+
+    proptest::proptest! {
+        /// The IPv6 check agrees with `Ipv6Addr::from_str` on arbitrary strings of
+        /// the characters that matter, and on real addresses in every text form.
+        #[test]
+        fn test_ipv6_literal_matches_core_net(s in "[0-9a-fA-F:.]{0,45}|([0-9a-f]{0,5}:){0,9}[0-9.]{0,16}") {
+            proptest::prop_assert_eq!(is_ipv6_literal(s.as_bytes()), s.parse::<core::net::Ipv6Addr>().is_ok());
+        }
+
+        #[test]
+        fn test_ipv6_literal_accepts_addresses(bits in proptest::prelude::any::<u128>(), v4 in proptest::prelude::any::<bool>()) {
+            let addr = core::net::Ipv6Addr::from(bits);
+            let text = if v4 {
+                let o = addr.octets();
+                std::format!("{:x}::{}", u16::from_be_bytes([o[0], o[1]]), core::net::Ipv4Addr::new(o[12], o[13], o[14], o[15]))
+            } else {
+                addr.to_string()
+            };
+            proptest::prop_assert!(is_ipv6_literal(text.as_bytes()), "{}", text);
+        }
     }
 
     proptest::proptest! {

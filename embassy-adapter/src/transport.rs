@@ -126,6 +126,11 @@ pub(crate) async fn send_all<T: Write + ?Sized>(io: &mut T, bytes: &[u8]) -> Res
     io.flush().await.map_err(|e| kind_of(&e))
 }
 
+/// Flush what was written.
+pub(crate) async fn flush<T: Write + ?Sized>(io: &mut T) -> Result<(), IoErrorKind> {
+    io.flush().await.map_err(|e| kind_of(&e))
+}
+
 /// Write all of `bytes` without flushing.
 pub(crate) async fn write_all<T: Write + ?Sized>(io: &mut T, bytes: &[u8]) -> Result<(), IoErrorKind> {
     io.write_all(bytes).await.map_err(|e| kind_of(&e))

@@ -181,6 +181,28 @@ fn text_binary_ping_pong_close() {
 }
 
 #[test]
+fn auto_pong_answers_pings_inside_recv() {
+    let log = run(10, |client, srv| async move {
+        let client_side = async {
+            let (mut rx, mut tx) = ([0u8; 4096], [0u8; 4096]);
+            let (mut read_buf, mut write_buf) = ([0u8; 2048], [0u8; 512]);
+            let mut ws = WsClientBuilder::new()
+                .auto_pong(true)
+                .connect(client, &url(), TcpBuffers { rx: &mut rx, tx: &mut tx }, &mut read_buf, &mut write_buf, rng(3))
+                .await
+                .unwrap();
+            // The server pings; recv answers it and returns what the server sends on
+            // seeing the pong.
+            ws.send_text("ping me").await.unwrap();
+            assert_eq!(ws.recv().await.unwrap(), Some(Message::Text("got pong srv")));
+            ws.close(CloseCode::Normal, "").await.unwrap();
+        };
+        embassy_futures::join::join(server(srv, usize::MAX, None), client_side).await.0
+    });
+    assert_eq!(log, ["path /chat subprotocol None", "close 1000 ", "eof"]);
+}
+
+#[test]
 fn fragmentation_and_64k_messages() {
     let log = run(20, |client, srv| async move {
         let client_side = async {

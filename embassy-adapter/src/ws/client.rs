@@ -85,48 +85,59 @@ impl<'b, T: Transport, R: RngCore> WsClient<'b, T, R> {
     /// Read until a message is ready in the reader (`true`) or the connection is over
     /// (`false`). Answers the peer's Close (and pings, with `auto_pong`) on the way;
     /// after both Closes, finishes the connection gracefully.
+    ///
+    /// Written with one await per kind of step (read, send a control frame, finish):
+    /// every await point of an async fn is a state with its own code, so the
+    /// decisions are made first and the awaits shared.
     async fn next(&mut self, timeout: Option<Duration>) -> Result<bool, WsError> {
         if self.finished {
             return Ok(false);
         }
         loop {
-            match self.reader.advance() {
-                Err(error) => return Err(self.fail(error).await),
-                Ok(Progress::Message) => {
-                    let reply = match self.reader.message() {
-                        Some(Message::Close(frame)) if !self.close_sent => Some((OpCode::Close, frame.code())),
-                        Some(Message::Ping(_)) if self.auto_pong => Some((OpCode::Pong, CloseCode::NoStatus)),
-                        _ => None,
-                    };
-                    match reply {
-                        None => return Ok(true),
-                        // Echo the code (RFC 6455 section 5.5.1); an empty Close gets an empty one.
-                        Some((OpCode::Close, code)) => {
-                            self.send_control(OpCode::Close, code, &[]).await?;
-                            return Ok(true);
-                        }
-                        Some(_) => {
-                            let data = match self.reader.message() {
-                                Some(Message::Ping(data)) => data,
-                                _ => ControlPayload::EMPTY,
-                            };
-                            self.send_control(OpCode::Pong, CloseCode::NoStatus, &data).await?;
-                        }
-                    }
+            let (reply, after) = match self.reader.advance() {
+                Err(error) => {
+                    // The peer broke the protocol: Close with the matching code, then close.
+                    let code = error.close_code();
+                    warn!("websocket protocol error: {}", error);
+                    let reply = (!self.close_sent).then_some((OpCode::Close, code, ControlPayload::EMPTY));
+                    (reply, After::Finish(Err(WsError::Protocol { error, code })))
                 }
-                Ok(Progress::NeedMore) => {
-                    if self.reader.is_closed() {
-                        self.finish().await;
-                        return Ok(false);
+                Ok(Progress::Message) => match self.reader.message() {
+                    // Echo the code (RFC 6455 section 5.5.1); an empty Close gets an empty one.
+                    Some(Message::Close(frame)) if !self.close_sent => {
+                        (Some((OpCode::Close, frame.code(), ControlPayload::EMPTY)), After::Deliver)
                     }
-                    let n = transport::read_some(&mut self.io, self.reader.spare(), timeout).await?;
-                    if n == 0 {
+                    Some(Message::Ping(data)) if self.auto_pong => {
+                        (Some((OpCode::Pong, CloseCode::NoStatus, data)), After::Continue)
+                    }
+                    _ => return Ok(true),
+                },
+                Ok(Progress::NeedMore) => {
+                    if !self.reader.is_closed() {
+                        let n = transport::read_some(&mut self.io, self.reader.spare(), timeout).await?;
+                        if n > 0 {
+                            self.reader.commit(n);
+                            continue;
+                        }
                         // The peer hung up without a Close: still end our side with a FIN.
                         debug!("websocket: end of stream");
-                        self.finish().await;
-                        return Ok(false);
                     }
-                    self.reader.commit(n);
+                    (None, After::Finish(Ok(false)))
+                }
+            };
+            if let Some((opcode, code, payload)) = reply {
+                let sent = self.send_control(opcode, code, &payload).await;
+                // After a protocol error the error to report is the peer's, sent or not.
+                if !matches!(after, After::Finish(Err(_))) {
+                    sent?;
+                }
+            }
+            match after {
+                After::Deliver => return Ok(true),
+                After::Continue => {}
+                After::Finish(result) => {
+                    self.finish().await;
+                    return result;
                 }
             }
         }
@@ -188,30 +199,29 @@ impl<'b, T: Transport, R: RngCore> WsClient<'b, T, R> {
         if self.finished {
             return Ok(());
         }
-        if self.poisoned {
+        let result = if self.poisoned {
             // A frame is cut short: no Close can follow it, but the peer still gets
             // our end of stream.
-            self.finish().await;
-            return Err(WsError::Poisoned);
-        }
-        if !self.close_sent {
-            self.send_control(OpCode::Close, code, reason.as_bytes()).await?;
-        }
-        // Messages still in flight are dropped; the peer's Close ends the loop and
-        // `next` then finishes the connection.
-        let timeout = self.close_timeout;
-        let drain = async {
-            while self.next(None).await? {}
-            Ok::<(), WsError>(())
-        };
-        match with_timeout(timeout, drain).await {
-            Ok(done) => done,
-            Err(_) => {
-                // No Close from the peer in time: end our side anyway (FIN, bounded).
-                self.finish().await;
-                Err(WsError::Timeout)
+            Err(WsError::Poisoned)
+        } else {
+            if !self.close_sent {
+                self.send_control(OpCode::Close, code, reason.as_bytes()).await?;
             }
-        }
+            // Messages still in flight are dropped; the peer's Close ends the loop and
+            // `next` then finishes the connection.
+            let timeout = self.close_timeout;
+            let drain = async {
+                while self.next(None).await? {}
+                Ok::<(), WsError>(())
+            };
+            match with_timeout(timeout, drain).await {
+                Ok(done) => return done,
+                // No Close from the peer in time: end our side anyway (FIN, bounded).
+                Err(_) => Err(WsError::Timeout),
+            }
+        };
+        self.finish().await;
+        result
     }
 
     /// The subprotocol the server chose, as an index into the list given to
@@ -254,31 +264,41 @@ impl<'b, T: Transport, R: RngCore> WsClient<'b, T, R> {
     async fn send_data(&mut self, opcode: OpCode, payload: &[u8]) -> Result<(), WsError> {
         self.check_open()?;
         let buf = &mut *self.write_buf;
+        let mut frames = self.writer.fragments(opcode, payload)?;
         self.poisoned = true;
         // Headers and masked payload pieces are staged through the write buffer, so a
-        // message of any size goes out without a buffer of its size.
-        let mut fill = 0;
-        for frame in self.writer.fragments(opcode, payload)? {
-            let header = frame.header();
-            if buf.len() - fill < header.len() {
-                transport::write_all(&mut self.io, &buf[..fill]).await?;
-                fill = 0;
-            }
-            buf[fill..fill + header.len()].copy_from_slice(header);
-            fill += header.len();
-            let mut from = 0;
-            while from < frame.payload().len() {
-                if fill == buf.len() {
-                    transport::write_all(&mut self.io, buf).await?;
-                    fill = 0;
+        // message of any size goes out without a buffer of its size. One write per
+        // full buffer, from one await point.
+        let mut frame = frames.next();
+        let mut header_staged = false;
+        let mut from = 0;
+        loop {
+            let mut fill = 0;
+            while let Some(current) = &frame {
+                if !header_staged {
+                    let header = current.header();
+                    if buf.len() - fill < header.len() {
+                        break;
+                    }
+                    buf[fill..fill + header.len()].copy_from_slice(header);
+                    fill += header.len();
+                    header_staged = true;
                 }
-                let take = (buf.len() - fill).min(frame.payload().len() - from);
-                frame.write_payload(from, &mut buf[fill..fill + take]);
+                let take = (buf.len() - fill).min(current.payload().len() - from);
+                current.write_payload(from, &mut buf[fill..fill + take]);
                 fill += take;
                 from += take;
+                if from < current.payload().len() {
+                    break;
+                }
+                (frame, header_staged, from) = (frames.next(), false, 0);
+            }
+            transport::write_all(&mut self.io, &buf[..fill]).await?;
+            if frame.is_none() {
+                break;
             }
         }
-        transport::send_all(&mut self.io, &buf[..fill]).await?;
+        transport::flush(&mut self.io).await?;
         self.poisoned = false;
         Ok(())
     }
@@ -310,17 +330,16 @@ impl<'b, T: Transport, R: RngCore> WsClient<'b, T, R> {
         let _ = transport::graceful_close(&mut self.io, self.write_buf, self.close_timeout).await;
         debug!("websocket close handshake complete");
     }
+}
 
-    /// The peer broke the protocol: Close with the matching code, then close.
-    async fn fail(&mut self, error: nexus_net::ws::ProtocolError) -> WsError {
-        let code = error.close_code();
-        warn!("websocket protocol error: {}", error);
-        if !self.close_sent {
-            let _ = self.send_control(OpCode::Close, code, &[]).await;
-        }
-        self.finish().await;
-        WsError::Protocol { error, code }
-    }
+/// What [`WsClient::next`] does once its control frame (if any) is sent.
+enum After {
+    /// Return the message to the caller.
+    Deliver,
+    /// Keep reading.
+    Continue,
+    /// Finish the connection, then return this.
+    Finish(Result<bool, WsError>),
 }
 
 #[cfg(feature = "defmt")]

@@ -14,6 +14,9 @@ impl<'o> Writer<'o> {
         Self { out, pos: 0 }
     }
 
+    // Never inlined: a request head is some twenty `put`s, and each inlined copy
+    // (bounds check, copy, error path) costs more code than the call.
+    #[inline(never)]
     pub(crate) fn put(&mut self, bytes: &[u8]) -> Result<(), HandshakeError> {
         let end = self
             .pos

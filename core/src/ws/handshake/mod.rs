@@ -7,7 +7,8 @@
 //!   ([`parse_request`], [`UpgradeRequest`]) and write the `101`
 //!   ([`write_accept`]) or a refusal ([`write_reject`]).
 //!
-//! Heads are parsed with `httparse`; the accept key is SHA-1 (`sha1`) and base64
+//! Heads are parsed with `httparse`; the accept key is SHA-1 (`hmac-sha1-compact`: one hash per handshake, so the
+//! small rolled implementation) and base64
 //! (`base64`) as section 4.2.2 prescribes. Parsers are incremental: they return
 //! `Ok(None)` until the whole head (up to the empty line) is in the buffer, and then
 //! the head's length, so that bytes after it (the first frames) stay where they are
@@ -55,7 +56,6 @@ pub use server::{
 };
 
 use base64::Engine as _;
-use sha1::{Digest as _, Sha1};
 
 /// The GUID that section 1.3 appends to the client's key before hashing.
 pub const WEBSOCKET_GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -83,15 +83,31 @@ pub const MAX_HEADERS: usize = 64;
 /// assert_eq!(&accept_key(b"dGhlIHNhbXBsZSBub25jZQ=="), b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
 /// ```
 pub fn accept_key(client_key: &[u8]) -> [u8; 28] {
-    let mut sha = Sha1::new();
+    let mut sha = hmac_sha1_compact::Hash::new();
     sha.update(client_key);
     sha.update(WEBSOCKET_GUID.as_bytes());
     let digest = sha.finalize();
     let mut out = [0u8; 28];
-    // 20 bytes encode to exactly 28 with padding, so the slice is always big enough.
-    let n = base64::engine::general_purpose::STANDARD.encode_slice(digest, &mut out).unwrap_or(0);
-    debug_assert_eq!(n, 28);
+    // 20 bytes encode to exactly 28 with padding.
+    base64_encode(&digest, &mut out);
     out
+}
+
+/// Standard base64 with padding (RFC 4648 section 4) of `input` into `out`, which
+/// holds exactly `4 * input.len().div_ceil(3)` bytes. The handshake encodes only
+/// 16-byte nonces and 20-byte digests: a small loop does it in a fraction of the
+/// code of a general engine (the server's key check decodes with the `base64` crate).
+pub(crate) fn base64_encode(input: &[u8], out: &mut [u8]) {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    debug_assert_eq!(out.len(), 4 * input.len().div_ceil(3));
+    for (chunk, quad) in input.chunks(3).zip(out.chunks_mut(4)) {
+        let byte = |i: usize| u32::from(chunk.get(i).copied().unwrap_or(0));
+        let bits = byte(0) << 16 | byte(1) << 8 | byte(2);
+        for (i, c) in quad.iter_mut().enumerate() {
+            // A chunk of n bytes gives n + 1 characters, then `=` padding.
+            *c = if i <= chunk.len() { ALPHABET[(bits >> (18 - 6 * i)) as usize & 63] } else { b'=' };
+        }
+    }
 }
 
 /// Whether `key` is a valid `Sec-WebSocket-Key`: the canonical base64 of exactly 16
@@ -227,6 +243,33 @@ mod tests {
             // Duplicate offers resolve to the first equal one.
             let want = chosen.map(|i| protocols.iter().position(|p| *p == protocols[i]).unwrap());
             proptest::prop_assert_eq!(resp, ServerResponse { head_len: m, subprotocol: want });
+        }
+    }
+
+    proptest::proptest! {
+        /// The compact SHA-1 agrees with RustCrypto's on keys of any length (one and
+        /// two blocks, padding on either side of a block boundary).
+        #[test]
+        fn accept_key_matches_reference_sha1(key in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {
+            use sha1::Digest as _;
+            let mut reference = sha1::Sha1::new();
+            reference.update(&key);
+            reference.update(WEBSOCKET_GUID.as_bytes());
+            let mut want = [0u8; 28];
+            base64::engine::general_purpose::STANDARD.encode_slice(reference.finalize(), &mut want).unwrap();
+            proptest::prop_assert_eq!(accept_key(&key), want);
+        }
+    }
+
+    proptest::proptest! {
+        /// The handshake's small encoder agrees with the `base64` crate.
+        #[test]
+        fn base64_encode_matches_the_base64_crate(input in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64)) {
+            let mut want = [0u8; 88];
+            let n = base64::engine::general_purpose::STANDARD.encode_slice(&input, &mut want).unwrap();
+            let mut out = [0u8; 88];
+            base64_encode(&input, &mut out[..n]);
+            proptest::prop_assert_eq!(&out[..n], &want[..n]);
         }
     }
 
