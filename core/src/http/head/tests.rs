@@ -219,43 +219,6 @@ fn scan_paths_agree() {
     }
 }
 
-/// Every name scan stops exactly at the first byte that is not a letter, digit or
-/// `-` when it is within its whole vectors, and never skips past one.
-#[test]
-fn name_scan_never_skips_other_bytes() {
-    let simple = |b: u8| b.is_ascii_alphanumeric() || b == b'-';
-    for stop in 0..=255u8 {
-        let mut data: Vec<u8> = (0..100u32).map(|i| b"aZ09-xQ"[i as usize % 7]).collect();
-        for at in [0usize, 5, 15, 16, 17, 31, 32, 33, 63, 99] {
-            let saved = data[at];
-            data[at] = stop;
-            let first_other = data.iter().position(|&b| !simple(b)).unwrap_or(data.len());
-            let mut got = std::vec![Swar::skip_name(&data, 0)];
-            #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-            {
-                let sse = Sse2::skip_name(&data, 0);
-                assert_eq!(sse, first_other.min(96), "sse2, stop {stop:#x} at {at}");
-                got.push(sse);
-            }
-            #[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
-            if std::is_x86_feature_detected!("avx2") {
-                #[target_feature(enable = "avx2")]
-                unsafe fn avx(d: &[u8]) -> usize {
-                    Avx2::skip_name(d, 0)
-                }
-                // SAFETY: AVX2 was detected.
-                let a = unsafe { avx(&data) };
-                assert_eq!(a, first_other.min(96), "avx2, stop {stop:#x} at {at}");
-                got.push(a);
-            }
-            for g in got {
-                assert!(g <= first_other, "stop {stop:#x} at {at}: skipped to {g}");
-            }
-            data[at] = saved;
-        }
-    }
-}
-
 /// Pieces that make heads likely to be nearly valid, so the comparison reaches deep.
 fn piece() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
