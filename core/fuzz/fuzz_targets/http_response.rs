@@ -24,6 +24,7 @@ enum Outcome {
         status: u16,
         headers: Vec<(String, Vec<u8>)>,
         body: Vec<u8>,
+        trailers: Vec<(String, Vec<u8>)>,
         keep_alive: bool,
     },
     Error(String),
@@ -68,6 +69,10 @@ fn drive<B: nexus_net::buf::Storage>(
                         let _ = value;
                     }
                     let _ = (resp.reason(), resp.version());
+                    for (name, _) in resp.trailers() {
+                        assert!(resp.trailer_bytes(name).is_some());
+                    }
+                    assert!(resp.headers().count() + resp.trailers().count() <= 64);
                     break Outcome::Response {
                         status: resp.status(),
                         headers: resp
@@ -75,6 +80,10 @@ fn drive<B: nexus_net::buf::Storage>(
                             .map(|(n, v)| (n.to_string(), v.to_vec()))
                             .collect(),
                         body: resp.body().to_vec(),
+                        trailers: resp
+                            .trailers()
+                            .map(|(n, v)| (n.to_string(), v.to_vec()))
+                            .collect(),
                         keep_alive: resp.keep_alive(),
                     };
                 }

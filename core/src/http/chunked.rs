@@ -5,8 +5,8 @@
 //! chunk's payload is moved down over the chunk framing already consumed, so the body
 //! ends up contiguous without a second buffer and without allocating (a body sent as
 //! one chunk is not copied at all). Chunk extensions are accepted
-//! (checked for control bytes, then ignored); trailer fields are checked and
-//! discarded.
+//! (checked for control bytes, then ignored); trailer fields are checked and left
+//! in place, where [`ChunkedDecoder::trailer_range`] finds them.
 
 use super::HttpError;
 use crate::rest::RestError;
@@ -80,6 +80,18 @@ impl ChunkedDecoder {
     /// `out - self.decoded()`.
     pub fn body_start(&self, out: usize) -> usize {
         out - self.total
+    }
+
+    /// Where the trailer section is, once [`is_done`](Self::is_done), given the final
+    /// `raw` index: its field lines, each ending in CRLF, without the final empty
+    /// line (an empty range when there are no trailers). Parse them like header
+    /// lines, e.g. with [`head::parse_fields`](super::head::parse_fields).
+    pub fn trailer_range(&self, raw: usize) -> core::ops::Range<usize> {
+        if self.state != State::Done {
+            return raw..raw;
+        }
+        let end = raw - 2;
+        end - self.trailer_bytes..end
     }
 
     /// A lower bound of the whole body size: bytes decoded plus the rest of the chunk
@@ -173,7 +185,10 @@ impl ChunkedDecoder {
                     }
                 }
                 State::Trailers => {
-                    let avail = &buf[*raw..];
+                    // Trailer lines are checked but not consumed until the empty line
+                    // arrives, so the caller's compaction keeps them with the
+                    // unconsumed bytes and they are still in place when done.
+                    let avail = &buf[*raw + self.trailer_bytes..];
                     let room = self.max_line.saturating_sub(self.trailer_bytes);
                     let Some(nl) = find_line(avail, room) else {
                         if avail.len() >= room {
@@ -185,8 +200,8 @@ impl ChunkedDecoder {
                     let Some((&b'\r', field)) = line.split_last() else {
                         return Err(HttpError::InvalidTrailer.into());
                     };
-                    *raw += nl + 1;
                     if field.is_empty() {
+                        *raw += self.trailer_bytes + nl + 1;
                         self.state = State::Done;
                         return Ok(true);
                     }
@@ -305,6 +320,7 @@ mod tests {
     extern crate std;
     use super::*;
     use crate::http::split_feed::check_all_splits;
+    use std::vec;
     use std::vec::Vec;
 
     /// Feeds `pieces` one after another into a growing buffer, like a reader would,
@@ -371,6 +387,33 @@ mod tests {
         assert_eq!(fast_size_line(b"1a\r\n", 3), None, "over the line limit: general path decides");
         assert_eq!(fast_size_line(b"1a\r", 64), None);
         assert_eq!(fast_size_line(b"1a;x\r\n", 64), None);
+    }
+
+    /// Decodes like `decode`, returning the trailer section instead of the rest.
+    fn decode_trailers(pieces: &[&[u8]]) -> Result<(Vec<u8>, Vec<u8>), HttpErrorOrSize> {
+        let mut dec = ChunkedDecoder::new(64, 1000);
+        let mut buf = Vec::new();
+        let (mut out, mut raw) = (0, 0);
+        let mut done = false;
+        for p in pieces {
+            buf.extend_from_slice(p);
+            if !done {
+                assert!(dec.trailer_range(raw).is_empty(), "no trailers before the end");
+                done = dec.decode_in_place(&mut buf, &mut out, &mut raw).map_err(classify)?;
+            }
+        }
+        if !done {
+            return Err(HttpErrorOrSize::Incomplete);
+        }
+        Ok((buf[dec.body_start(out)..out].to_vec(), buf[dec.trailer_range(raw)].to_vec()))
+    }
+
+    #[test]
+    fn trailers_are_left_in_place() {
+        let input = b"3\r\nabc\r\n0\r\nX-Sum: 1\r\nExpires:\tnever \r\n\r\nNEXT";
+        check_all_splits(input, decode_trailers);
+        assert_eq!(decode_trailers(&[input]), Ok((b"abc".to_vec(), b"X-Sum: 1\r\nExpires:\tnever \r\n".to_vec())));
+        assert_eq!(decode_trailers(&[b"3\r\nabc\r\n0\r\n\r\n"]), Ok((b"abc".to_vec(), vec![])));
     }
 
     #[test]

@@ -13,6 +13,9 @@ use core::fmt;
 pub enum HttpError {
     /// The status line is not `HTTP/1.x SP 3DIGIT [SP reason] CRLF`.
     InvalidStatusLine,
+    /// The request line is not `method SP request-target SP HTTP/1.x CRLF` (only
+    /// reported by [`parse_request_head`](super::head::parse_request_head)).
+    InvalidRequestLine,
     /// The version is neither `HTTP/1.0` nor `HTTP/1.1`.
     InvalidVersion,
     /// A header name holds a byte outside the RFC 9110 token set.
@@ -67,6 +70,7 @@ impl HttpError {
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::InvalidStatusLine => "invalid HTTP status line",
+            Self::InvalidRequestLine => "invalid HTTP request line",
             Self::InvalidVersion => "unsupported HTTP version (only HTTP/1.0 and HTTP/1.1)",
             Self::InvalidHeaderName => "invalid byte in a header name",
             Self::InvalidHeaderValue => "control byte in a header value",

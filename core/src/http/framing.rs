@@ -1,5 +1,5 @@
 //! The headers that decide how a response body is delimited (RFC 9112 section 6)
-//! and whether the connection may be reused.
+//! and whether the connection may be reused (RFC 9112 section 9.3).
 
 use super::HttpError;
 
@@ -11,7 +11,10 @@ pub(super) struct FramingHeaders {
     /// Number of transfer codings listed.
     pub(super) codings: usize,
     pub(super) chunked_last: bool,
+    /// `Connection: close` (reuse is off, whatever else is said).
     pub(super) close: bool,
+    /// `Connection: keep-alive` (what makes an HTTP/1.0 connection reusable).
+    pub(super) keep_alive: bool,
 }
 
 impl FramingHeaders {
@@ -53,11 +56,16 @@ impl FramingHeaders {
                     self.chunked_last = coding.eq_ignore_ascii_case(b"chunked");
                 }
             }
-            10 if token_eq(name, b"connection")
-                && !token_eq(value, b"keep-alive")
-                && value.split(|&b| b == b',').any(|t| trim_ows(t).eq_ignore_ascii_case(b"close")) =>
-            {
-                self.close = true;
+            10 if token_eq(name, b"connection") => {
+                if token_eq(value, b"keep-alive") {
+                    self.keep_alive = true; // the common case: one option
+                } else {
+                    for option in value.split(|&b| b == b',') {
+                        let option = trim_ows(option);
+                        self.close |= token_eq(option, b"close");
+                        self.keep_alive |= token_eq(option, b"keep-alive");
+                    }
+                }
             }
             _ => {}
         }

@@ -1,6 +1,6 @@
 //! [`Response`]: a complete response, borrowed from the reader.
 
-use super::response::Span;
+use super::head::HeaderSpan;
 use super::Version;
 
 /// A complete response, borrowed from its [`ResponseReader`](super::ResponseReader).
@@ -10,8 +10,10 @@ use super::Version;
 #[derive(Clone, Copy)]
 pub struct Response<'a> {
     pub(super) head: &'a [u8],
-    pub(super) spans: &'a [Span],
+    pub(super) spans: &'a [HeaderSpan],
     pub(super) body: &'a [u8],
+    pub(super) trailers: &'a [u8],
+    pub(super) trailer_spans: &'a [HeaderSpan],
     pub(super) status: u16,
     pub(super) version: Version,
     pub(super) reason: (u16, u16),
@@ -19,7 +21,7 @@ pub struct Response<'a> {
 }
 
 impl<'a> Response<'a> {
-    /// The status code, 200..=599 in practice (httparse accepts any three digits).
+    /// The status code, 200..=599 in practice (any three digits are accepted).
     pub fn status(&self) -> u16 {
         self.status
     }
@@ -40,8 +42,10 @@ impl<'a> Response<'a> {
         self.body
     }
 
-    /// Whether the connection may carry another request: false for HTTP/1.0, for
-    /// `Connection: close`, and for read-to-close bodies.
+    /// Whether the connection may carry another request (RFC 9112 section 9.3):
+    /// false for `Connection: close`, for HTTP/1.0 unless the response says
+    /// `Connection: keep-alive`, and for read-to-close bodies (whatever the
+    /// headers say). Adapters decide reuse from this alone.
     pub fn keep_alive(&self) -> bool {
         self.keep_alive
     }
@@ -54,12 +58,7 @@ impl<'a> Response<'a> {
 
     /// The first header called `name` (ASCII case-insensitive), as bytes.
     pub fn header_bytes(&self, name: &str) -> Option<&'a [u8]> {
-        let name = name.as_bytes();
-        let head = self.head;
-        self.spans.iter().find_map(|s| {
-            let n = &head[s.name_range()];
-            (n.len() == name.len() && n.eq_ignore_ascii_case(name)).then(|| &head[s.value_range()])
-        })
+        find(self.head, self.spans, name.as_bytes())
     }
 
     /// All header lines in order, as `(name, value)`; repeated names appear repeatedly.
@@ -71,6 +70,33 @@ impl<'a> Response<'a> {
     pub fn header_count(&self) -> usize {
         self.spans.len()
     }
+
+    /// The trailer fields sent after a chunked body, in order, as `(name, value)`;
+    /// empty for other bodies. They share the reader's header slots (headers plus
+    /// trailers at most `H`, else [`HttpError::TooManyHeaders`](super::HttpError))
+    /// and the trailer section is limited by `max_head_size`.
+    pub fn trailers(&self) -> HeaderIter<'a> {
+        HeaderIter { head: self.trailers, spans: self.trailer_spans.iter() }
+    }
+
+    /// The first trailer field called `name` (ASCII case-insensitive), as text;
+    /// `None` if absent or not UTF-8.
+    pub fn trailer(&self, name: &str) -> Option<&'a str> {
+        self.trailer_bytes(name).and_then(|v| core::str::from_utf8(v).ok())
+    }
+
+    /// The first trailer field called `name` (ASCII case-insensitive), as bytes.
+    pub fn trailer_bytes(&self, name: &str) -> Option<&'a [u8]> {
+        find(self.trailers, self.trailer_spans, name.as_bytes())
+    }
+}
+
+/// The value of the first field in `spans` (over `bytes`) called `name`.
+fn find<'a>(bytes: &'a [u8], spans: &[HeaderSpan], name: &[u8]) -> Option<&'a [u8]> {
+    spans.iter().find_map(|s| {
+        let n = &bytes[s.name_range()];
+        (n.len() == name.len() && n.eq_ignore_ascii_case(name)).then(|| &bytes[s.value_range()])
+    })
 }
 
 impl core::fmt::Debug for Response<'_> {
@@ -80,6 +106,7 @@ impl core::fmt::Debug for Response<'_> {
             .field("reason", &self.reason())
             .field("version", &self.version)
             .field("headers", &self.header_count())
+            .field("trailers", &self.trailer_spans.len())
             .field("body_len", &self.body.len())
             .field("keep_alive", &self.keep_alive)
             .finish()
@@ -90,7 +117,7 @@ impl core::fmt::Debug for Response<'_> {
 #[derive(Clone)]
 pub struct HeaderIter<'a> {
     head: &'a [u8],
-    spans: core::slice::Iter<'a, Span>,
+    spans: core::slice::Iter<'a, HeaderSpan>,
 }
 
 impl<'a> Iterator for HeaderIter<'a> {
@@ -100,7 +127,7 @@ impl<'a> Iterator for HeaderIter<'a> {
         let s = self.spans.next()?;
         let name = &self.head[s.name_range()];
         let value = &self.head[s.value_range()];
-        // Names were checked by httparse to be tokens, hence ASCII.
+        // Names were checked by the head parser to be tokens, hence ASCII.
         Some((core::str::from_utf8(name).unwrap_or(""), value))
     }
 
@@ -110,15 +137,3 @@ impl<'a> Iterator for HeaderIter<'a> {
 }
 
 impl ExactSizeIterator for HeaderIter<'_> {}
-
-impl Span {
-    #[inline]
-    fn name_range(&self) -> core::ops::Range<usize> {
-        usize::from(self.name)..usize::from(self.name) + usize::from(self.name_len)
-    }
-
-    #[inline]
-    fn value_range(&self) -> core::ops::Range<usize> {
-        usize::from(self.value)..usize::from(self.value) + usize::from(self.value_len)
-    }
-}

@@ -36,6 +36,7 @@ mod builder;
 mod chunked;
 mod error;
 mod framing;
+pub mod head;
 mod message;
 mod request;
 mod response;

@@ -1,9 +1,8 @@
 //! [`ResponseReader`]: incremental HTTP/1.1 response parser over caller-owned storage.
 
-use core::mem::MaybeUninit;
-
 use super::chunked::ChunkedDecoder;
 use super::framing::FramingHeaders;
+use super::head::{parse_fields, parse_response_head, HeaderSpan};
 use super::message::Response;
 use super::HttpError;
 use crate::buf::Storage;
@@ -35,20 +34,11 @@ pub enum Progress {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Version {
-    /// HTTP/1.0: the connection is never reused.
+    /// HTTP/1.0: the connection is reused only if the response says
+    /// `Connection: keep-alive` (and has a length).
     Http10,
     /// HTTP/1.1.
     Http11,
-}
-
-/// Offsets of one header line, relative to the start of the response, so the reader
-/// holds no reference into its own buffer.
-#[derive(Debug, Clone, Copy, Default)]
-pub(super) struct Span {
-    pub(super) name: u16,
-    pub(super) name_len: u16,
-    pub(super) value: u16,
-    pub(super) value_len: u16,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,7 +66,7 @@ enum State {
 ///
 /// Owns its storage (`[u8; N]`, `&mut [u8]`, or with `std` a growable `Vec<u8>`);
 /// `H` is the most header lines a response may have (default 64). The head is parsed
-/// by `httparse` once, when it is complete; body framing (Content-Length, chunked
+/// by [`head::parse_response_head`](super::head::parse_response_head) once it is complete; body framing (Content-Length, chunked
 /// decoded in place, read-to-close) is done here without copying, except that chunk
 /// payloads are moved down over their framing so the body is contiguous.
 ///
@@ -132,8 +122,13 @@ pub struct ResponseReader<B: Storage, const H: usize = DEFAULT_MAX_HEADERS> {
     status: u16,
     version: Version,
     reason: (u16, u16),
-    spans: [Span; H],
+    spans: [HeaderSpan; H],
     header_count: usize,
+    /// Trailer fields of a chunked body: their spans follow the headers' in `spans`
+    /// (relative to `trailer_off`, which is relative to the body start).
+    trailer_count: usize,
+    trailer_off: usize,
+    trailer_len: usize,
     keep_alive: bool,
     framing: Framing,
     // Body, relative to `start + head_len`: the decoded body is
@@ -176,8 +171,11 @@ impl<B: Storage, const H: usize> ResponseReader<B, H> {
             status: 0,
             version: Version::Http11,
             reason: (0, 0),
-            spans: [Span::default(); H],
+            spans: [HeaderSpan::default(); H],
             header_count: 0,
+            trailer_count: 0,
+            trailer_off: 0,
+            trailer_len: 0,
             keep_alive: false,
             framing: Framing::Empty,
             body_off: 0,
@@ -391,10 +389,13 @@ impl<B: Storage, const H: usize> ResponseReader<B, H> {
         }
         let bytes = &self.buf.bytes()[self.start..self.start + self.consumed];
         let body_start = self.head_len;
+        let trailers = body_start + self.trailer_off;
         Some(Response {
             head: &bytes[..self.head_len],
             spans: &self.spans[..self.header_count],
             body: &bytes[body_start + self.body_off..body_start + self.body_off + self.body_len],
+            trailers: &bytes[trailers..trailers + self.trailer_len],
+            trailer_spans: &self.spans[self.header_count..self.header_count + self.trailer_count],
             status: self.status,
             version: self.version,
             reason: self.reason,
@@ -445,53 +446,34 @@ impl<B: Storage, const H: usize> ResponseReader<B, H> {
                 }
             }
             let data = &bytes[self.start..self.start + avail.min(self.max_head)];
-            let mut headers = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; H];
-            let mut resp = httparse::Response::new(&mut []);
-            let parsed =
-                httparse::ParserConfig::default().parse_response_with_uninit_headers(&mut resp, data, &mut headers);
-            let head_len = match parsed {
-                Ok(httparse::Status::Complete(n)) => n,
-                Ok(httparse::Status::Partial) => return self.head_partial(avail),
-                Err(httparse::Error::HeaderName) if is_obs_fold::<H>(data) => return Err(HttpError::ObsFold.into()),
-                Err(e) => return Err(HttpError::from(e).into()),
+            let Some(head) = parse_response_head(data, &mut self.spans)? else {
+                return self.head_partial(avail);
             };
-            let status = resp.code.unwrap_or(0);
+            let status = head.status;
             if (100..200).contains(&status) {
                 if status == 101 {
                     return Err(HttpError::UnexpectedUpgrade.into());
                 }
                 trace!("skipping interim {} response", status);
-                self.start += head_len;
+                self.start += head.len;
                 self.head_scanned = 0;
                 continue;
             }
-
-            let base = data.as_ptr() as usize;
-            // Empty slices may point anywhere (httparse returns a static "" for a
-            // missing reason), so they get offset 0; branch-free on the hot loop.
-            let off = |s: &[u8]| (s.as_ptr() as usize).wrapping_sub(base) * usize::from(!s.is_empty());
             let mut framing = FramingHeaders::default();
-            // Two loops: a branch-free conversion the compiler can vectorize, then
-            // a cheap length filter for the few headers that decide framing.
-            for (span, h) in self.spans.iter_mut().zip(resp.headers.iter()) {
-                // Offsets fit: the head is at most `max_head` <= u16::MAX bytes.
-                *span = Span {
-                    name: off(h.name.as_bytes()) as u16,
-                    name_len: h.name.len() as u16,
-                    value: off(h.value) as u16,
-                    value_len: h.value.len() as u16,
-                };
-            }
-            for h in resp.headers.iter() {
-                if FramingHeaders::may_matter(h.name.as_bytes()) {
-                    framing.observe(h.name.as_bytes(), h.value)?;
+            for span in &self.spans[..head.headers] {
+                let name = &data[span.name_range()];
+                if FramingHeaders::may_matter(name) {
+                    framing.observe(name, &data[span.value_range()])?;
                 }
             }
-            self.header_count = resp.headers.len();
-            let reason = resp.reason.unwrap_or("");
-            self.reason = (off(reason.as_bytes()) as u16, reason.len() as u16);
+            self.header_count = head.headers;
+            self.trailer_count = 0;
+            self.trailer_off = 0;
+            self.trailer_len = 0;
+            self.reason = head.reason;
+            let head_len = head.len;
+            self.version = head.version;
             self.status = status;
-            self.version = if resp.version == Some(0) { Version::Http10 } else { Version::Http11 };
             self.head_len = head_len;
             self.decide_framing(&framing)?;
             self.body_off = 0;
@@ -536,7 +518,14 @@ impl<B: Storage, const H: usize> ResponseReader<B, H> {
         } else {
             Framing::Close
         };
-        self.keep_alive = self.version == Version::Http11 && !f.close && self.framing != Framing::Close;
+        // RFC 9112 9.3: `close` ends the connection; otherwise HTTP/1.1 persists and
+        // HTTP/1.0 persists only with `Connection: keep-alive`. A body that runs to
+        // the end of the connection ends it whatever the headers say.
+        let persistent = match self.version {
+            Version::Http11 => !f.close,
+            Version::Http10 => f.keep_alive && !f.close,
+        };
+        self.keep_alive = persistent && self.framing != Framing::Close;
         Ok(())
     }
 
@@ -559,6 +548,20 @@ impl<B: Storage, const H: usize> ResponseReader<B, H> {
                 }
                 self.body_off = self.chunked.body_start(self.out);
                 self.body_len = self.chunked.decoded();
+                let trailers = self.chunked.trailer_range(self.raw);
+                if !trailers.is_empty() {
+                    // Checked line by line by the decoder; now recorded as spans
+                    // after the headers', within the same slots.
+                    let section = &self.buf.bytes()[body_start + trailers.start..body_start + trailers.end + 2];
+                    let slots = &mut self.spans[self.header_count..];
+                    self.trailer_count = match parse_fields(section, slots) {
+                        Ok(Some((_, n))) => n,
+                        Err(HttpError::TooManyHeaders) => return Err(HttpError::TooManyHeaders.into()),
+                        Ok(None) | Err(_) => return Err(HttpError::InvalidTrailer.into()),
+                    };
+                    self.trailer_off = trailers.start;
+                    self.trailer_len = trailers.len();
+                }
             }
             Framing::Close => {
                 if have > self.max_body {
@@ -627,21 +630,6 @@ impl<B: Storage, const H: usize> ResponseReader<B, H> {
             _ => HttpError::HeadTooLarge.into(),
         }
     }
-}
-
-/// httparse reports a folded header line as an invalid header name; tell the two
-/// apart so the error says what happened. It is an obs-fold when the first line that
-/// starts with SP or HTAB is inside the head and nothing before it is malformed.
-#[cold]
-fn is_obs_fold<const H: usize>(data: &[u8]) -> bool {
-    let Some(p) = data.windows(2).position(|w| w[0] == b'\n' && matches!(w[1], b' ' | b'\t')) else {
-        return false;
-    };
-    let mut headers = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; H];
-    let mut resp = httparse::Response::new(&mut []);
-    let prefix = &data[..p + 1];
-    let parsed = httparse::ParserConfig::default().parse_response_with_uninit_headers(&mut resp, prefix, &mut headers);
-    matches!(parsed, Ok(httparse::Status::Partial))
 }
 
 impl<B: Storage, const H: usize> core::fmt::Debug for ResponseReader<B, H> {

@@ -17,6 +17,7 @@ struct Resp {
     version: Version,
     headers: Vec<(String, Vec<u8>)>,
     body: Vec<u8>,
+    trailers: Vec<(String, Vec<u8>)>,
     keep_alive: bool,
 }
 
@@ -45,6 +46,7 @@ fn snapshot<B: crate::buf::Storage>(r: &ResponseReader<B>) -> Resp {
         version: resp.version(),
         headers: resp.headers().map(|(n, v)| (n.to_string(), v.to_vec())).collect(),
         body: resp.body().to_vec(),
+        trailers: resp.trailers().map(|(n, v)| (n.to_string(), v.to_vec())).collect(),
         keep_alive: resp.keep_alive(),
     }
 }
@@ -187,6 +189,77 @@ fn chunked_body_with_extensions_and_trailers() {
     let r = one(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7;a=b\r\n{\"a\":1,\r\n8\r\n\"b\":[2]}\r\n0\r\nX-Checksum: abc\r\n\r\n");
     assert_eq!(r.body, b"{\"a\":1,\"b\":[2]}");
     assert!(r.keep_alive);
+    assert_eq!(r.trailers, [("X-Checksum".to_string(), b"abc".to_vec())]);
+}
+
+fn pairs(list: &[(&str, &[u8])]) -> Vec<(String, Vec<u8>)> {
+    list.iter().map(|(n, v)| (n.to_string(), v.to_vec())).collect()
+}
+
+#[test]
+fn trailers_are_exposed() {
+    let wire = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Sum, Expires\r\n\r\n\
+3\r\nabc\r\n0\r\nX-Sum:  9a \r\nExpires:\tnever\r\nx-sum: again\r\n\r\n\
+HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nz";
+    // `parse` feeds every split (and one byte at a time) and checks the same result.
+    let all = parse(wire, &DEFAULT);
+    let r = all[0].as_ref().unwrap();
+    assert_eq!(r.body, b"abc");
+    assert_eq!(r.trailers, pairs(&[("X-Sum", b"9a"), ("Expires", b"never"), ("x-sum", b"again")]));
+    assert_eq!(r.headers.len(), 2, "trailers are not headers");
+    let next = all[1].as_ref().unwrap();
+    assert_eq!((next.body.as_slice(), next.trailers.len()), (&b"z"[..], 0), "no bleed into the next response");
+
+    let mut reader = ResponseReader::new([0u8; 512]);
+    assert_eq!(reader.feed(wire).unwrap(), Progress::Complete);
+    let resp = reader.response();
+    assert_eq!(resp.trailer("x-sum"), Some("9a"));
+    assert_eq!(resp.trailer_bytes("EXPIRES"), Some(&b"never"[..]));
+    assert_eq!(resp.trailer("trailer"), None, "headers are not trailers");
+    assert_eq!(resp.header("x-sum"), None, "trailers are not headers");
+    assert_eq!(resp.trailers().len(), 3);
+}
+
+#[test]
+fn no_trailers_for_other_bodies() {
+    let r = one(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    assert!(r.trailers.is_empty());
+    let r = one(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n");
+    assert!(r.trailers.is_empty());
+}
+
+#[test]
+fn trailers_share_the_header_slots_and_the_head_limit() {
+    let wire = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\n\r\n0\r\nT-1: a\r\nT-2: b\r\n\r\n";
+    let mut fits = ResponseReader::<_, 4>::with_header_slots([0u8; 256]);
+    assert_eq!(fits.feed(wire).unwrap(), Progress::Complete);
+    assert_eq!(fits.response().trailers().collect::<Vec<_>>(), [("T-1", &b"a"[..]), ("T-2", &b"b"[..])]);
+    let mut full = ResponseReader::<_, 3>::with_header_slots([0u8; 256]);
+    assert!(matches!(full.feed(wire), Err(RestError::Http(HttpError::TooManyHeaders))));
+    // The trailer section counts against max_head_size.
+    let mut big = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n".to_vec();
+    for i in 0..40 {
+        big.extend_from_slice(format!("X-T{i}: some value\r\n").as_bytes());
+    }
+    big.extend_from_slice(b"\r\n");
+    assert_eq!(fails(&big, &Opts { max_head: 256, ..DEFAULT }), Err::Http(HttpError::TrailersTooLarge));
+}
+
+#[test]
+fn trailers_survive_squeezing_in_a_small_buffer() {
+    let mut wire = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    for c in b"abcdefghij" {
+        wire.extend_from_slice(b"1\r\n");
+        wire.push(*c);
+        wire.extend_from_slice(b"\r\n");
+    }
+    wire.extend_from_slice(b"0\r\nX-Sum: 10\r\n\r\n");
+    let buf = [0u8; 96];
+    assert!(wire.len() > buf.len());
+    check_all_splits(&wire, |p| run_in(ResponseReader::new(buf), p, &DEFAULT));
+    let out = run_in(ResponseReader::new(buf), &[&wire], &DEFAULT);
+    let r = out[0].as_ref().unwrap();
+    assert_eq!((r.body.as_slice(), r.trailers.clone()), (&b"abcdefghij"[..], pairs(&[("X-Sum", b"10")])));
 }
 
 #[test]
@@ -245,8 +318,10 @@ fn read_to_close_empty_body() {
 fn http10_and_connection_close_are_not_reused() {
     let r = one(b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nhi");
     assert_eq!((r.version, r.keep_alive, r.body.as_slice()), (Version::Http10, false, &b"hi"[..]));
-    let r = one(b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n");
+    let r = one(b"HTTP/1.0 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
     assert!(!r.keep_alive);
+    let r = one(b"HTTP/1.0 200 OK\r\nConnection: keep-alive, close\r\nContent-Length: 0\r\n\r\n");
+    assert!(!r.keep_alive, "close wins");
     let r = one(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
     assert!(!r.keep_alive);
     let r = one(b"HTTP/1.1 200 OK\r\nConnection: Keep-Alive, CLOSE\r\nContent-Length: 0\r\n\r\n");
@@ -255,6 +330,29 @@ fn http10_and_connection_close_are_not_reused() {
     assert!(r.keep_alive);
     let r = one(b"HTTP/1.1 200 OK\r\nConnection: closed\r\nContent-Length: 0\r\n\r\n");
     assert!(r.keep_alive, "'closed' is not the 'close' token");
+}
+
+#[test]
+fn http10_keep_alive_is_reused() {
+    let r = one(b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nhi");
+    assert_eq!((r.version, r.keep_alive, r.body.as_slice()), (Version::Http10, true, &b"hi"[..]));
+    let r = one(b"HTTP/1.0 304 Not Modified\r\nConnection: Keep-Alive\r\n\r\n");
+    assert!(r.keep_alive, "bodyless by status, case-insensitive option");
+    let r = one(b"HTTP/1.0 200 OK\r\nConnection: upgrade ,\tKEEP-ALIVE\r\nContent-Length: 0\r\n\r\n");
+    assert!(r.keep_alive, "one option of a list");
+    let r = one(b"HTTP/1.0 200 OK\r\nConnection: keep-alives\r\nContent-Length: 0\r\n\r\n");
+    assert!(!r.keep_alive, "'keep-alives' is not the 'keep-alive' token");
+    // Without a length the body runs to the end of the connection: not reusable.
+    let r = one(b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n\r\nuntil eof");
+    assert_eq!((r.keep_alive, r.body.as_slice()), (false, &b"until eof"[..]));
+    // Two kept-alive HTTP/1.0 responses back to back do not bleed into each other.
+    let all = parse(
+        b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 1\r\n\r\na\
+HTTP/1.0 201 Created\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nbc",
+        &DEFAULT,
+    );
+    let got: Vec<_> = all.into_iter().map(|r| r.map(|r| (r.status, r.body, r.keep_alive))).collect();
+    assert_eq!(got, vec![Ok((200, b"a".to_vec(), true)), Ok((201, b"bc".to_vec(), true))]);
 }
 
 #[test]
