@@ -6,7 +6,8 @@
 //! - `nexus`: this workspace's `nexus_async_net::rest::ClientPool`;
 //! - `nexus07`: crates.io nexus-async-net 0.7 `ClientPool`;
 //! - `reqwest`: one `reqwest::Client`;
-//! - `hyper`: hyper-util's legacy `Client`.
+//! - `hyper`: hyper-util's legacy `Client`;
+//! - `raw2`: the A/A control, a second `raw` client (its ratio to `raw` is noise).
 //!
 //! Requests: a Binance-style signed GET (query with timestamp, recvWindow and a
 //! 64-hex signature, API-key header) and a POST with a 100-byte JSON body. The server
@@ -17,7 +18,9 @@
 //!
 //! `cargo bench --bench rest` (env `REST_BENCH_QUICK=1` for a short run,
 //! `REST_BENCH_SECTIONS=latency,latency-busy,throughput,acquire` to pick sections;
-//! criterion's filter applies to the acquire section).
+//! criterion's filter applies to the acquire section; `REST_BENCH_PIN=1` pins the
+//! client and server threads to two different cores; the opt-in section `profile`
+//! runs a plain request loop per candidate for callgrind, perf or strace).
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -88,12 +91,48 @@ async fn serve(mut sock: TcpStream, resp: &'static [u8]) {
     }
 }
 
+/// CPU pinning (`REST_BENCH_PIN=1`, default off): the server thread on one core, the
+/// client thread on another, the same for every candidate, so that a client that
+/// spins (busy-polling) never competes with the server for a core, as on a
+/// dedicated trading host. Off by default: on a shared, loaded machine a pinned
+/// thread can't move away from a core another process is using, which costs more
+/// than it saves. Returns the (client, server) CPUs, or None.
+fn pin_plan() -> Option<(usize, usize)> {
+    if !std::env::var("REST_BENCH_PIN").is_ok_and(|v| v == "1") {
+        return None;
+    }
+    // SAFETY: a zeroed cpu_set_t is a valid empty set; the call only writes it.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    // SAFETY: `set` is a valid cpu_set_t of the size passed.
+    if unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) } != 0 {
+        return None;
+    }
+    // SAFETY: CPU_ISSET reads a valid set within its size.
+    let cpus: Vec<usize> = (0..libc::CPU_SETSIZE as usize).filter(|&c| unsafe { libc::CPU_ISSET(c, &set) }).collect();
+    (cpus.len() >= 2).then(|| (cpus[0], cpus[1]))
+}
+
+/// Pin the calling thread to `cpu`.
+fn pin_to(cpu: usize) {
+    // SAFETY: as above; `set` holds one valid CPU index.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu, &mut set);
+        let rc = libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
+        assert_eq!(rc, 0, "sched_setaffinity({cpu}) failed");
+    }
+}
+
 fn start_server() -> std::net::SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let addr = listener.local_addr().unwrap();
     let resp = response();
+    let pin = pin_plan();
     std::thread::spawn(move || {
+        if let Some((_, server)) = pin {
+            pin_to(server);
+        }
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(async move {
             let listener = TcpListener::from_std(listener).unwrap();
@@ -133,7 +172,9 @@ enum Client {
     },
 }
 
-const NAMES: [&str; 6] = ["raw", "nexus", "nexus07", "reqwest", "hyper", "nexus-nt"];
+/// `raw2` is the A/A control: a second, identical raw client, whose ratio to `raw`
+/// shows how far same-run ratios move by noise alone.
+const NAMES: [&str; 7] = ["raw", "nexus", "nexus07", "reqwest", "hyper", "raw2", "nexus-nt"];
 
 /// The candidates to run: all, or raw plus those named in `REST_BENCH_CLIENTS`.
 fn names() -> Vec<&'static str> {
@@ -164,7 +205,7 @@ impl Client {
     async fn new(name: &str, addr: std::net::SocketAddr, conns: usize) -> Client {
         let base = format!("http://{addr}");
         match name {
-            "raw" => {
+            "raw" | "raw2" => {
                 let mut v = Vec::new();
                 for _ in 0..conns {
                     let s = TcpStream::connect(addr).await.unwrap();
@@ -435,11 +476,9 @@ fn runtime(busy: bool) -> tokio::runtime::Runtime {
 }
 
 /// Keeps the runtime from ever parking: it polls I/O on every tick instead.
-fn spin(flag: Arc<AtomicBool>) -> impl std::future::Future<Output = ()> {
-    async move {
-        while !flag.load(Ordering::Relaxed) {
-            tokio::task::yield_now().await;
-        }
+async fn spin(flag: Arc<AtomicBool>) {
+    while !flag.load(Ordering::Relaxed) {
+        tokio::task::yield_now().await;
     }
 }
 
@@ -469,6 +508,25 @@ fn print_rate(title: &str, rows: &[(&str, f64, f64)]) {
     }
 }
 
+/// The `profile` section's loop: `n` requests of `kind` per candidate.
+async fn profile(addr: std::net::SocketAddr, kind: Kind, n: usize) {
+    for name in names() {
+        let c = Client::new(name, addr, 1).await;
+        for _ in 0..1000 {
+            black_box(c.call(kind, 0).await);
+        }
+        let t = Instant::now();
+        for _ in 0..n {
+            black_box(c.call(kind, 0).await);
+        }
+        let e = t.elapsed();
+        println!(
+            "profile {name} {kind:?}: {n} requests in {e:?} ({:.2} us each)",
+            e.as_secs_f64() * 1e6 / n.max(1) as f64
+        );
+    }
+}
+
 fn main() {
     let quick = std::env::var_os("REST_BENCH_QUICK").is_some();
     let cfg = if quick {
@@ -480,10 +538,18 @@ fn main() {
     let sections = std::env::var("REST_BENCH_SECTIONS").unwrap_or_default();
     let want = |s: &str| sections.is_empty() || sections.split(',').any(|f| f == s);
     let addr = start_server();
+    let pin = pin_plan();
+    if let Some((client, _)) = pin {
+        pin_to(client);
+    }
     println!(
-        "loopback REST round trips; {} rounds x {} samples per candidate, interleaved; load average: {}",
+        "loopback REST round trips; {} rounds x {} samples per candidate, interleaved; {}; load average: {}",
         cfg.rounds,
         cfg.samples,
+        match pin {
+            Some((c, s)) => format!("client thread pinned to CPU {c}, server thread to CPU {s}"),
+            None => "threads not pinned".to_owned(),
+        },
         std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim()
     );
 
@@ -517,6 +583,23 @@ fn main() {
                     print_rate(&format!("throughput, {kind:?}, {lanes} connection(s)"), &rows);
                 }
             }
+        });
+    }
+
+    // Opt-in (not part of "all"): a plain loop of one kind of request per candidate,
+    // for callgrind / perf / strace. REST_BENCH_PROFILE_N requests (default 20000),
+    // REST_BENCH_PROFILE_KIND=get|post (default get), after 1000 warm-up requests.
+    if sections.split(',').any(|f| f == "profile") {
+        let n: usize = std::env::var("REST_BENCH_PROFILE_N").ok().and_then(|v| v.parse().ok()).unwrap_or(20_000);
+        let kind = match std::env::var("REST_BENCH_PROFILE_KIND").as_deref() {
+            Ok("post") => Kind::Post,
+            _ => Kind::Get,
+        };
+        let rt = runtime(false);
+        let local = LocalSet::new();
+        // In a spawned task, as an application's requests usually are.
+        local.block_on(&rt, async {
+            tokio::task::spawn_local(profile(addr, kind, n)).await.unwrap();
         });
     }
 

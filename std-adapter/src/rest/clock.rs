@@ -15,18 +15,6 @@ impl Stamp {
         Self(now())
     }
 
-    /// `self` plus `d`.
-    #[inline]
-    pub fn after(self, d: Duration) -> Self {
-        Self(self.0.saturating_add(d))
-    }
-
-    /// Nanoseconds since the clock's origin (never 0 in practice).
-    #[inline]
-    pub fn as_nanos(self) -> u64 {
-        self.0.as_nanos() as u64
-    }
-
     /// Time from `self` to now (zero if the clock read earlier than `self`).
     #[inline]
     pub fn elapsed(self) -> Duration {

@@ -5,18 +5,16 @@ use std::future::Future;
 use std::io;
 use std::mem::MaybeUninit;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use futures_util::task::AtomicWaker;
 use nexus_net::buf::Storage;
 use nexus_net::http::{Progress, Request, RequestWriter, Response, ResponseReader};
 use nexus_net::rest::RestError;
 use nexus_net::tls::TlsConfig;
 use nexus_net::url::{Scheme, Url};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, Interest, ReadBuf};
+use tokio::time::{Instant, Sleep};
 
 use super::clock::Stamp;
 use super::transport;
@@ -165,11 +163,6 @@ impl HttpConnectionBuilder {
 
     /// The same builder with its TLS config resolved once (ALPN added), so that
     /// reconnects don't rebuild it.
-    /// The read timeout in force.
-    pub(crate) fn read_timeout_value(&self) -> Option<Duration> {
-        self.read_timeout
-    }
-
     pub(crate) fn resolved(mut self, tls: bool) -> Self {
         if tls {
             let base = self.tls.take().unwrap_or_default();
@@ -194,40 +187,6 @@ impl Target {
             return Err(RestError::InvalidUrl("scheme must be http or https"));
         }
         Ok(Self { host: url.host().to_owned(), port: url.port(), tls: url.scheme().is_tls() })
-    }
-}
-
-/// The read deadline of a pooled connection, enforced by the pool's maintenance task
-/// instead of a tokio timer per exchange (which costs a timer-wheel insertion and
-/// removal, under a lock, on every request). The exchange stores its deadline and its
-/// waker; the watchdog marks it expired and wakes it. Resolution: the watchdog's
-/// period (a tenth of the read timeout, at most 1 s).
-#[derive(Debug, Default)]
-pub(crate) struct Deadline {
-    /// Coarse-clock nanoseconds; 0 when no exchange is in flight.
-    at: AtomicU64,
-    expired: AtomicBool,
-    waker: AtomicWaker,
-}
-
-impl Deadline {
-    fn arm(&self, timeout: Duration) {
-        self.expired.store(false, Ordering::Relaxed);
-        self.at.store(Stamp::now().after(timeout).as_nanos(), Ordering::Release);
-    }
-
-    fn disarm(&self) {
-        self.at.store(0, Ordering::Relaxed);
-    }
-
-    /// Called by the watchdog: expire and wake the exchange if its deadline passed.
-    pub(crate) fn poll_expiry(&self, now: Stamp) {
-        let at = self.at.load(Ordering::Acquire);
-        if at != 0 && now.as_nanos() >= at {
-            self.at.store(0, Ordering::Relaxed);
-            self.expired.store(true, Ordering::Release);
-            self.waker.wake();
-        }
     }
 }
 
@@ -280,15 +239,17 @@ pub struct HttpConnection {
     read_timeout: Option<Duration>,
     health: Health,
     last_used: Stamp,
-    /// Set by a pool: the read timeout is then enforced by its watchdog.
-    deadline: Option<Arc<Deadline>>,
+    /// The read-timeout timer, made on the first send and reused (see `Timer`): a
+    /// fresh `tokio::time::timeout` per exchange would insert into and remove from
+    /// tokio's timer wheel, under its lock, every time.
+    timer: Option<Timer>,
 }
 
 impl HttpConnection {
     /// Wrap a connected transport. `read_timeout` bounds each exchange (see
     /// [`HttpConnectionBuilder::read_timeout`]).
     pub fn new(stream: MaybeTlsStream, read_timeout: Option<Duration>) -> Self {
-        Self { stream, read_timeout, health: Health::Ready, last_used: Stamp::now(), deadline: None }
+        Self { stream, read_timeout, health: Health::Ready, last_used: Stamp::now(), timer: None }
     }
 
     /// Connect with default options; see [`HttpConnectionBuilder::connect`].
@@ -390,11 +351,6 @@ impl HttpConnection {
         }
     }
 
-    /// Let a pool's watchdog enforce the read timeout.
-    pub(crate) fn set_deadline(&mut self, deadline: Arc<Deadline>) {
-        self.deadline = Some(deadline);
-    }
-
     /// Mark the connection unusable, e.g. when it has been idle longer than the
     /// server keeps connections.
     pub(crate) fn mark_stale(&mut self) {
@@ -448,23 +404,22 @@ impl HttpConnection {
             }
             read_response(stream, reader).await
         };
-        let result = match (self.read_timeout, &self.deadline) {
-            (None, _) => exchange.await,
-            (Some(d), Some(deadline)) => {
-                deadline.arm(d);
+        let result = match self.read_timeout {
+            None => exchange.await,
+            Some(d) => {
+                let deadline = Instant::now() + d;
+                let timer = self.timer.get_or_insert_with(|| Timer::new(deadline));
                 let mut exchange = std::pin::pin!(exchange);
-                let r = std::future::poll_fn(|cx| {
-                    deadline.waker.register(cx.waker());
-                    if deadline.expired.load(Ordering::Acquire) {
-                        return Poll::Ready(Err(RestError::ReadTimeout));
+                std::future::poll_fn(|cx| {
+                    // The exchange first: a response that is already there never
+                    // touches the timer.
+                    if let Poll::Ready(r) = exchange.as_mut().poll(cx) {
+                        return Poll::Ready(r);
                     }
-                    exchange.as_mut().poll(cx)
+                    timer.poll_deadline(deadline, cx)
                 })
-                .await;
-                deadline.disarm();
-                r
+                .await
             }
-            (Some(d), None) => tokio::time::timeout(d, exchange).await.unwrap_or(Err(RestError::ReadTimeout)),
         };
         match result {
             Ok(closed) => {
@@ -484,6 +439,60 @@ impl HttpConnection {
             Err(e) => {
                 self.health = Health::Broken;
                 Err(e)
+            }
+        }
+    }
+}
+
+/// The read-timeout timer of a connection: one tokio [`Sleep`], made on the first
+/// send and reused by every exchange.
+///
+/// It is re-armed lazily: it may still hold an earlier exchange's deadline (always
+/// earlier, since every exchange gets the same timeout). When that fires first, it
+/// is moved to the current deadline and polled again, so an exchange fails exactly
+/// at its own deadline (to tokio's 1 ms timer resolution), while a request costs a
+/// clock read, not a timer reset (the timer fires at most once per timeout period
+/// under steady traffic). It is polled only when it may not hold the current task's
+/// waker; otherwise its registration from the last poll stands.
+#[derive(Debug)]
+struct Timer {
+    sleep: Pin<Box<Sleep>>,
+    /// The waker the sleep holds from its last `Pending` poll.
+    waker: Option<Waker>,
+}
+
+impl Timer {
+    fn new(deadline: Instant) -> Self {
+        Self { sleep: Box::pin(tokio::time::sleep_until(deadline)), waker: None }
+    }
+
+    /// `Ready(Err(ReadTimeout))` once `deadline` has passed; otherwise `Pending`, with
+    /// the task's waker registered to be woken at (or, lazily, before) `deadline`.
+    fn poll_deadline(&mut self, deadline: Instant, cx: &mut Context<'_>) -> Poll<Result<bool, RestError>> {
+        let sleep = &mut self.sleep;
+        // Registered (a `Pending` poll and not fired since) for this task, at or before
+        // the deadline: when it fires, this task is woken and the slow path runs.
+        if !sleep.is_elapsed()
+            && sleep.deadline() <= deadline
+            && self.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker()))
+        {
+            return Poll::Pending;
+        }
+        if sleep.deadline() > deadline {
+            sleep.as_mut().reset(deadline);
+        }
+        loop {
+            match sleep.as_mut().poll(cx) {
+                Poll::Pending => {
+                    if !self.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                        self.waker = Some(cx.waker().clone());
+                    }
+                    return Poll::Pending;
+                }
+                Poll::Ready(()) if sleep.deadline() >= deadline => {
+                    return Poll::Ready(Err(RestError::ReadTimeout));
+                }
+                Poll::Ready(()) => sleep.as_mut().reset(deadline),
             }
         }
     }

@@ -16,8 +16,7 @@ use tokio::runtime::Handle;
 use tokio::sync::{watch, Notify};
 use tokio::time::Instant;
 
-use super::clock::Stamp;
-use super::connection::{Deadline, HttpConnection, HttpConnectionBuilder, Target};
+use super::connection::{HttpConnection, HttpConnectionBuilder, Target};
 
 /// Default [`ClientPoolBuilder::connections`]: 4.
 pub const DEFAULT_CONNECTIONS: usize = 4;
@@ -152,10 +151,9 @@ impl ClientPoolBuilder {
     /// response (default 10 s); past it, `send` fails with
     /// [`RestError::ReadTimeout`] and the slot is reconnected.
     ///
-    /// The pool enforces it with its maintenance task rather than a timer per
-    /// request (which would cost a timer-wheel insertion and removal on every
-    /// exchange): the error comes within a tenth of the timeout (at most 1 s, at
-    /// least 5 ms) after the deadline.
+    /// Enforced per exchange by one reusable tokio timer per connection (reset for
+    /// each request, which costs no timer-wheel insertion when the deadline moves
+    /// later): the error comes at the deadline, to tokio's timer resolution (1 ms).
     pub fn read_timeout(mut self, timeout: Duration) -> Self {
         self.conn = self.conn.read_timeout(timeout);
         self
@@ -277,9 +275,7 @@ impl ClientPoolBuilder {
             return Err(first_error.unwrap_or(RestError::ConnectionClosed("no connection")));
         }
         let (shutdown, _) = watch::channel(());
-        let deadlines = healthy.iter().chain(broken.iter()).map(|s| s.deadline.clone()).collect();
         let shared = Arc::new_cyclic(|me| Shared {
-            deadlines,
             free: Mutex::new(healthy),
             waiters: AtomicUsize::new(0),
             available: Notify::new(),
@@ -311,7 +307,7 @@ impl ClientPoolBuilder {
             writer.default_header(name, value)?;
         }
         let reader = ResponseReader::new(vec![0u8; self.response_capacity]).with_max_body_size(self.max_body);
-        Ok(Slot { writer, conn: None, reader, deadline: Arc::default() })
+        Ok(Slot { writer, conn: None, reader })
     }
 }
 
@@ -335,8 +331,6 @@ struct Shared {
     waiters: AtomicUsize,
     available: Notify,
     reconnecting: AtomicUsize,
-    /// Every slot's read deadline, for the watchdog.
-    deadlines: Vec<Arc<Deadline>>,
     last_error: Mutex<Option<String>>,
     size: usize,
     config: Arc<Config>,
@@ -397,8 +391,7 @@ impl Shared {
     fn maintenance_period(&self) -> Option<Duration> {
         let idle = self.config.idle_timeout.map(|d| d / 4);
         let warm = self.config.keep_warm.as_ref().map(|(d, _)| *d / 2);
-        let read = self.config.conn.read_timeout_value().map(|d| d / 10);
-        let period = [idle, warm, read].into_iter().flatten().min()?;
+        let period = [idle, warm].into_iter().flatten().min()?;
         Some(period.clamp(Duration::from_millis(5), Duration::from_secs(1)))
     }
 
@@ -490,10 +483,6 @@ async fn maintain(pool: Weak<Shared>, mut shutdown: watch::Receiver<()>, period:
             _ = tokio::time::sleep(period) => {}
         }
         let Some(shared) = pool.upgrade() else { return };
-        let now = Stamp::now();
-        for deadline in &shared.deadlines {
-            deadline.poll_expiry(now);
-        }
         shared.sweep(period);
         let Some((interval, path)) = shared.config.keep_warm.clone() else { continue };
         let Some(mut slot) = shared.take_for_warming(interval) else { continue };
@@ -536,13 +525,10 @@ pub struct Slot {
     pub writer: RequestWriter<Vec<u8>>,
     conn: Option<HttpConnection>,
     reader: ResponseReader<Vec<u8>>,
-    /// This slot's read deadline, watched by the pool's maintenance task.
-    deadline: Arc<Deadline>,
 }
 
 impl Slot {
-    fn attach(&mut self, mut conn: HttpConnection) {
-        conn.set_deadline(self.deadline.clone());
+    fn attach(&mut self, conn: HttpConnection) {
         self.conn = Some(conn);
     }
 
