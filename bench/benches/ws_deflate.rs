@@ -54,7 +54,12 @@ fn message(n: u64) -> String {
     let mut i = 0u64;
     while s.len() < 2048 {
         let p = if i == 7 { n % 10_000 } else { 43000 + i % 97 };
-        s += &format!("{{\"e\":\"trade\",\"s\":\"BTCUSDT\",\"t\":{},\"p\":\"{p}.{:02}\",\"q\":\"0.{:03}\"}},", 1_700_000 + i, i % 100, i * 7 % 1000);
+        s += &format!(
+            "{{\"e\":\"trade\",\"s\":\"BTCUSDT\",\"t\":{},\"p\":\"{p}.{:02}\",\"q\":\"0.{:03}\"}},",
+            1_700_000 + i,
+            i % 100,
+            i * 7 % 1000
+        );
         i += 1;
     }
     s.truncate(2048);
@@ -108,7 +113,7 @@ fn bench(c: &mut Criterion) {
                     let m = &messages[i as usize % messages.len()];
                     ws.send(yawc::frame::Frame::text(m.clone())).await.unwrap();
                     let f = ws.next().await.unwrap();
-                    assert_eq!(f.payload.len(), m.len());
+                    assert_eq!(f.payload().len(), m.len());
                 }
                 start.elapsed()
             })

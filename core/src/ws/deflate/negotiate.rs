@@ -14,7 +14,7 @@ use super::super::Role;
 pub const PERMESSAGE_DEFLATE: &str = "permessage-deflate";
 
 /// The longest header value [`DeflateConfig::offer`] and
-/// [`DeflateParams::response`] write.
+/// [`accept_offers`] write.
 pub const MAX_EXTENSION_HEADER_LEN: usize = 128;
 
 /// What this endpoint wants from permessage-deflate. The same type serves both
