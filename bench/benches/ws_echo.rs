@@ -36,7 +36,9 @@
 //! same round. Throughput: `rounds` x (every candidate in turn: a `window` of 50 lanes),
 //! median rate and median same-round ratio.
 //!
-//! `cd bench && cargo bench --bench ws_echo` (a full run takes about three minutes).
+//! `cd bench && cargo bench --bench ws_echo`. A full run took 7-9 minutes at load average
+//! 15-23 on 2 vCPUs, most of it the busy-polling section (spinning threads descheduled
+//! for whole time slices); the throughput section is 13 x 7 x 0.2 s of windows per size.
 //! Env: `WS_BENCH_QUICK=1` (short run), `WS_BENCH_SIZES=40,16384`,
 //! `WS_BENCH_PEERS=nexus,tungstenite` (raw always included), `WS_BENCH_SECTIONS`.
 
