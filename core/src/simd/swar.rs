@@ -26,6 +26,7 @@ pub(crate) const fn rotate_key(key: [u8; 4], n: usize) -> [u8; 4] {
 }
 
 /// `rotate_key` for a key held as a native-endian `u32` (its bytes in memory order).
+#[cfg(target_arch = "x86_64")]
 #[inline(always)]
 pub(crate) const fn rotate_key_u32(key: u32, n: usize) -> u32 {
     let bits = 8 * (n as u32 & 3);

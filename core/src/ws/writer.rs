@@ -191,31 +191,48 @@ impl<R: RngCore> FrameWriter<R> {
     #[inline]
     pub fn encode_message(&mut self, opcode: OpCode, payload: &[u8], out: &mut [u8]) -> Result<usize, EncodeError> {
         let len = payload.len();
-        let b0 = match opcode {
-            OpCode::Text => 0x81,
-            OpCode::Binary => 0x82,
-            _ => return Err(EncodeError::NotADataOpcode),
-        } | (self.rsv1 as u8) << 6;
-        if len > self.fragment_size {
-            return self.encode_fragmented(opcode, payload, out);
-        }
-        // One frame: header and (masked) payload written straight into `out`, after a
-        // single length check.
-        if let Role::Server = self.role {
-            if len <= 125 {
-                // The common small server frame: two header bytes.
-                let needed = 2 + len;
+        // The hot path, inlined into the caller: a server frame of up to 64 KiB in one
+        // frame, after a single length check. Everything else is one call away.
+        if let (Role::Server, OpCode::Text | OpCode::Binary) = (self.role, opcode) {
+            if len <= self.fragment_size && len <= 0xffff {
+                let b0 = 0x80 | (self.rsv1 as u8) << 6 | opcode.as_u8();
+                let header_len = if len <= 125 { 2 } else { 4 };
+                let needed = header_len + len;
                 let Some(out) = out.get_mut(..needed) else {
                     return Err(EncodeError::BufferTooSmall { needed });
                 };
-                let (head, body) = out.split_at_mut(2);
-                head.copy_from_slice(&[b0, len as u8]);
-                body.copy_from_slice(payload);
+                // Fixed-size header writes: one store each, no call.
+                if len <= 125 {
+                    let (head, body) = out.split_at_mut(2);
+                    head.copy_from_slice(&[b0, len as u8]);
+                    body.copy_from_slice(payload);
+                } else {
+                    let (head, body) = out.split_at_mut(4);
+                    let [hi, lo] = (len as u16).to_be_bytes();
+                    head.copy_from_slice(&[b0, 126, hi, lo]);
+                    body.copy_from_slice(payload);
+                }
                 return Ok(needed);
             }
         }
+        self.encode_general(opcode, payload, out)
+    }
+
+    /// [`encode_message`](Self::encode_message) for client frames (masked), long
+    /// frames, fragmented messages and errors.
+    #[inline(never)]
+    fn encode_general(&mut self, opcode: OpCode, payload: &[u8], out: &mut [u8]) -> Result<usize, EncodeError> {
+        if !matches!(opcode, OpCode::Text | OpCode::Binary) {
+            return Err(EncodeError::NotADataOpcode);
+        }
+        let len = payload.len();
+        if len > self.fragment_size {
+            return self.encode_fragmented(opcode, payload, out);
+        }
+        // One frame: header and (masked) payload written straight into `out`.
+        let rsv = if self.rsv1 { 0x40 } else { 0 };
         let mask = self.next_mask();
-        let header = FrameHeader { fin: true, rsv: b0 & 0x70, opcode, mask, payload_len: len as u64 };
+        let header = FrameHeader { fin: true, rsv, opcode, mask, payload_len: len as u64 };
         let header_len = header.encoded_len();
         let needed = header_len + len;
         let Some(out) = out.get_mut(..needed) else {
