@@ -99,6 +99,10 @@ fn drive<B: nexus_net::buf::Storage>(
                                         .map(|(n, v)| (n.to_string(), v.to_vec()))
                                         .collect(),
                                     body: resp.body().to_vec(),
+                                    trailers: resp
+                                        .trailers()
+                                        .map(|(n, v)| (n.to_string(), v.to_vec()))
+                                        .collect(),
                                     keep_alive: resp.keep_alive(),
                                 }
                             }
