@@ -14,7 +14,12 @@ use nexus_net::http::{HttpError, Version};
 fn theirs_err(e: httparse::Error, request: bool) -> HttpError {
     match e {
         httparse::Error::Token if request => HttpError::InvalidRequestLine,
-        e => HttpError::from(e),
+        httparse::Error::HeaderName => HttpError::InvalidHeaderName,
+        httparse::Error::HeaderValue => HttpError::InvalidHeaderValue,
+        httparse::Error::NewLine => HttpError::InvalidLineEnding,
+        httparse::Error::Status | httparse::Error::Token => HttpError::InvalidStatusLine,
+        httparse::Error::TooManyHeaders => HttpError::TooManyHeaders,
+        httparse::Error::Version => HttpError::InvalidVersion,
     }
 }
 

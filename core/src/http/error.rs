@@ -107,18 +107,3 @@ impl fmt::Display for HttpError {
 
 #[cfg(feature = "std")]
 impl std::error::Error for HttpError {}
-
-impl From<httparse::Error> for HttpError {
-    /// Maps httparse's error kinds. `HeaderName` may really be an obs-fold; the
-    /// response reader refines that case itself, since only it sees the bytes.
-    fn from(e: httparse::Error) -> Self {
-        match e {
-            httparse::Error::HeaderName => Self::InvalidHeaderName,
-            httparse::Error::HeaderValue => Self::InvalidHeaderValue,
-            httparse::Error::NewLine => Self::InvalidLineEnding,
-            httparse::Error::Status | httparse::Error::Token => Self::InvalidStatusLine,
-            httparse::Error::TooManyHeaders => Self::TooManyHeaders,
-            httparse::Error::Version => Self::InvalidVersion,
-        }
-    }
-}

@@ -7,7 +7,9 @@ use base64::Engine as _;
 use rand_core::RngCore;
 
 use super::head::{self, Writer};
-use super::{accept_key, HandshakeError, MAX_HEADERS};
+use super::{accept_key, HandshakeError, MAX_HEADERS, MAX_PARSED_HEAD};
+use crate::http::head::{parse_response_head, HeaderSpan};
+use crate::http::{HttpError, Version};
 use crate::url::Url;
 use crate::ws::deflate::{DeflateConfig, DeflateParams, DeflateReject};
 
@@ -375,21 +377,20 @@ fn parse_response_inner(
     extensions: &mut dyn FnMut(&[u8]) -> Result<(), HandshakeError>,
 ) -> Result<Option<ServerResponse>, HandshakeError> {
     let window = &buf[..buf.len().min(max_head_len)];
-    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut resp = httparse::Response::new(&mut headers);
-    let head_len = match resp.parse(window) {
-        Ok(httparse::Status::Complete(n)) => n,
-        Ok(httparse::Status::Partial) if window.len() >= max_head_len => return Err(HandshakeError::HeadTooLarge),
-        Ok(httparse::Status::Partial) => return Ok(None),
-        Err(httparse::Error::TooManyHeaders) => return Err(HandshakeError::TooManyHeaders),
+    let mut spans = [HeaderSpan::default(); MAX_HEADERS];
+    let resp = match parse_response_head(window, &mut spans) {
+        Ok(Some(resp)) => resp,
+        Ok(None) if window.len() >= max_head_len.min(MAX_PARSED_HEAD) => return Err(HandshakeError::HeadTooLarge),
+        Ok(None) => return Ok(None),
+        Err(HttpError::TooManyHeaders) => return Err(HandshakeError::TooManyHeaders),
         Err(_) => return Err(HandshakeError::MalformedHead),
     };
-    let code = resp.code.ok_or(HandshakeError::MalformedHead)?;
-    if code != 101 {
-        debug!("ws handshake: server answered {}", code);
-        return Err(HandshakeError::Status(code));
+    let head_len = resp.len;
+    if resp.status != 101 {
+        debug!("ws handshake: server answered {}", resp.status);
+        return Err(HandshakeError::Status(resp.status));
     }
-    if resp.version != Some(1) {
+    if resp.version != Version::Http11 {
         return Err(HandshakeError::HttpVersion);
     }
 
@@ -400,20 +401,21 @@ fn parse_response_inner(
     let mut protocol: Option<&[u8]> = None;
     let mut protocol_count = 0usize;
     let mut extension: Result<(), HandshakeError> = Ok(());
-    for h in resp.headers.iter() {
-        let name = h.name;
-        if name.eq_ignore_ascii_case("upgrade") {
-            upgrade |= head::list_has_token(h.value, "websocket");
-        } else if name.eq_ignore_ascii_case("connection") {
-            connection |= head::list_has_token(h.value, "upgrade");
-        } else if name.eq_ignore_ascii_case("sec-websocket-accept") {
-            accept = Some(head::trim_ows(h.value));
+    for span in &spans[..resp.headers] {
+        // Values come trimmed of surrounding whitespace.
+        let (name, value) = (span.name(window), span.value(window));
+        if name.eq_ignore_ascii_case(b"upgrade") {
+            upgrade |= head::list_has_token(value, "websocket");
+        } else if name.eq_ignore_ascii_case(b"connection") {
+            connection |= head::list_has_token(value, "upgrade");
+        } else if name.eq_ignore_ascii_case(b"sec-websocket-accept") {
+            accept = Some(value);
             accept_count += 1;
-        } else if name.eq_ignore_ascii_case("sec-websocket-protocol") {
-            protocol = Some(head::trim_ows(h.value));
+        } else if name.eq_ignore_ascii_case(b"sec-websocket-protocol") {
+            protocol = Some(value);
             protocol_count += 1;
-        } else if name.eq_ignore_ascii_case("sec-websocket-extensions") && extension.is_ok() {
-            extension = extensions(h.value);
+        } else if name.eq_ignore_ascii_case(b"sec-websocket-extensions") && extension.is_ok() {
+            extension = extensions(value);
         }
     }
     if !upgrade {

@@ -7,7 +7,7 @@
 //!   ([`parse_request`], [`UpgradeRequest`]) and write the `101`
 //!   ([`write_accept`]) or a refusal ([`write_reject`]).
 //!
-//! Heads are parsed with `httparse`; the accept key is SHA-1 (`hmac-sha1-compact`: one hash per handshake, so the
+//! Heads are parsed with [`crate::http::head`]; the accept key is SHA-1 (`hmac-sha1-compact`: one hash per handshake, so the
 //! small rolled implementation) and base64
 //! (`base64`) as section 4.2.2 prescribes. Parsers are incremental: they return
 //! `Ok(None)` until the whole head (up to the empty line) is in the buffer, and then
@@ -65,11 +65,15 @@ pub const WEBSOCKET_VERSION: &str = "13";
 
 /// A reasonable limit for the handshake head, in bytes, for callers that have no
 /// better idea: 8 KiB, the default of common servers. The parsers take the limit as
-/// a parameter; nothing in this crate caps it.
+/// a parameter, capped at 65535 bytes (the head parser's 16-bit offsets): a longer
+/// head is [`HandshakeError::HeadTooLarge`] whatever the limit.
 pub const DEFAULT_MAX_HEAD_LEN: usize = 8 * 1024;
 
-/// Most headers [`parse_response`] and [`parse_request`] accept in one head (the
-/// `httparse` header array lives on the stack). More is
+/// The longest head the parsers look at: [`crate::http::head`] records 16-bit offsets.
+pub(crate) const MAX_PARSED_HEAD: usize = u16::MAX as usize;
+
+/// Most headers [`parse_response`] and [`parse_request`] accept in one head (their
+/// header positions, 8 bytes each, live on the stack). More is
 /// [`HandshakeError::TooManyHeaders`].
 pub const MAX_HEADERS: usize = 64;
 

@@ -4,7 +4,9 @@
 use core::fmt;
 
 use super::head::{self, Writer};
-use super::{accept_key, is_valid_key, HandshakeError, MAX_HEADERS};
+use super::{accept_key, is_valid_key, HandshakeError, MAX_HEADERS, MAX_PARSED_HEAD};
+use crate::http::head::{parse_request_head, HeaderSpan};
+use crate::http::{HttpError, Version};
 
 /// A validated upgrade request (section 4.2.1), borrowing the receive buffer.
 ///
@@ -96,7 +98,7 @@ impl<'b> Iterator for HeaderIter<'b> {
     type Item = (&'b str, &'b [u8]);
 
     fn next(&mut self) -> Option<Self::Item> {
-        // The head was validated by httparse (no folded lines, names are tokens), so
+        // The head was validated by the head parser (no folded lines, names are tokens), so
         // each line up to the empty one is exactly `name:value`.
         let nl = self.rest.iter().position(|&b| b == b'\n')?;
         let line = &self.rest[..nl];
@@ -192,22 +194,23 @@ impl<'b> Iterator for Subprotocols<'b> {
 /// [`HandshakeError::http_status`].
 pub fn parse_request(buf: &[u8], max_head_len: usize) -> Result<Option<UpgradeRequest<'_>>, HandshakeError> {
     let window = &buf[..buf.len().min(max_head_len)];
-    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut req = httparse::Request::new(&mut headers);
-    let head_len = match req.parse(window) {
-        Ok(httparse::Status::Complete(n)) => n,
-        Ok(httparse::Status::Partial) if window.len() >= max_head_len => return Err(HandshakeError::HeadTooLarge),
-        Ok(httparse::Status::Partial) => return Ok(None),
-        Err(httparse::Error::TooManyHeaders) => return Err(HandshakeError::TooManyHeaders),
+    let mut spans = [HeaderSpan::default(); MAX_HEADERS];
+    let req = match parse_request_head(window, &mut spans) {
+        Ok(Some(req)) => req,
+        Ok(None) if window.len() >= max_head_len.min(MAX_PARSED_HEAD) => return Err(HandshakeError::HeadTooLarge),
+        Ok(None) => return Ok(None),
+        Err(HttpError::TooManyHeaders) => return Err(HandshakeError::TooManyHeaders),
         Err(_) => return Err(HandshakeError::MalformedHead),
     };
-    if req.method != Some("GET") {
+    let head_len = req.len;
+    let span = |(off, len): (u16, u16)| &window[usize::from(off)..usize::from(off) + usize::from(len)];
+    if span(req.method) != b"GET" {
         return Err(HandshakeError::MethodNotGet);
     }
-    if req.version != Some(1) {
+    if req.version != Version::Http11 {
         return Err(HandshakeError::HttpVersion);
     }
-    let path = req.path.ok_or(HandshakeError::MalformedHead)?;
+    let path = core::str::from_utf8(span(req.target)).map_err(|_| HandshakeError::MalformedHead)?;
 
     let mut host: Option<&[u8]> = None;
     let mut host_count = 0usize;
@@ -220,26 +223,26 @@ pub fn parse_request(buf: &[u8], max_head_len: usize) -> Result<Option<UpgradeRe
     let mut origin: Option<&[u8]> = None;
     let mut origin_count = 0usize;
     let mut protocols_ok = true;
-    for h in req.headers.iter() {
-        let name = h.name;
-        let value = head::trim_ows(h.value);
-        if name.eq_ignore_ascii_case("host") {
+    for span in &spans[..req.headers] {
+        // Values come trimmed of surrounding whitespace.
+        let (name, value) = (span.name(window), span.value(window));
+        if name.eq_ignore_ascii_case(b"host") {
             host = Some(value);
             host_count += 1;
-        } else if name.eq_ignore_ascii_case("upgrade") {
+        } else if name.eq_ignore_ascii_case(b"upgrade") {
             upgrade |= head::list_has_token(value, "websocket");
-        } else if name.eq_ignore_ascii_case("connection") {
+        } else if name.eq_ignore_ascii_case(b"connection") {
             connection |= head::list_has_token(value, "upgrade");
-        } else if name.eq_ignore_ascii_case("sec-websocket-key") {
+        } else if name.eq_ignore_ascii_case(b"sec-websocket-key") {
             key = Some(value);
             key_count += 1;
-        } else if name.eq_ignore_ascii_case("sec-websocket-version") {
+        } else if name.eq_ignore_ascii_case(b"sec-websocket-version") {
             version = Some(value);
             version_count += 1;
-        } else if name.eq_ignore_ascii_case("origin") {
+        } else if name.eq_ignore_ascii_case(b"origin") {
             origin = Some(value);
             origin_count += 1;
-        } else if name.eq_ignore_ascii_case("sec-websocket-protocol") {
+        } else if name.eq_ignore_ascii_case(b"sec-websocket-protocol") {
             protocols_ok &= head::list_elements(value).all(head::is_token);
         }
     }
@@ -283,7 +286,7 @@ pub fn parse_request(buf: &[u8], max_head_len: usize) -> Result<Option<UpgradeRe
     Ok(Some(UpgradeRequest { head, header_lines: &head[header_lines_start(head)..], path, host, origin, key }))
 }
 
-/// Offset of the first header line: after any empty lines (which httparse skips
+/// Offset of the first header line: after any empty lines (which the head parser skips
 /// before a request line, RFC 9112 section 2.2) and the request line.
 fn header_lines_start(head: &[u8]) -> usize {
     let mut i = 0;
