@@ -42,7 +42,12 @@ fn main() {
         let mut best = [0f64; 5];
         for _ in 0..slices {
             let (buf, src) = (&mut back[off..off + len], &src_back[soff..soff + len]);
-            best_gibs(&mut || nexus_net::simd::apply_mask(black_box(&mut *buf), [1, 2, 3, 4], 0), len, iters, &mut best[0]);
+            best_gibs(
+                &mut || nexus_net::simd::apply_mask(black_box(&mut *buf), [1, 2, 3, 4], 0),
+                len,
+                iters,
+                &mut best[0],
+            );
             best_gibs(&mut || black_box(&mut *buf).copy_from_slice(black_box(src)), len, iters, &mut best[4]);
             best_gibs(&mut || old::apply_mask(black_box(&mut *buf), [1, 2, 3, 4]), len, iters, &mut best[3]);
             best_gibs(
@@ -51,7 +56,12 @@ fn main() {
                 iters,
                 &mut best[2],
             );
-            best_gibs(&mut || nexus_net::simd::apply_mask(black_box(&mut *buf), [1, 2, 3, 4], 0), len, iters, &mut best[1]);
+            best_gibs(
+                &mut || nexus_net::simd::apply_mask(black_box(&mut *buf), [1, 2, 3, 4], 0),
+                len,
+                iters,
+                &mut best[1],
+            );
         }
         println!(
             "| {} | {:.1} GiB/s | {:.1} GiB/s | {:.1} GiB/s | {:.1} GiB/s | {:.1} GiB/s | {:.2} |",
