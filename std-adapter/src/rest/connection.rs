@@ -212,8 +212,9 @@ enum Health {
 ///
 /// - a send that failed or was cancelled (its future dropped) half-way poisons it
 ///   ([`RestError::ConnectionPoisoned`] from then on);
-/// - a response with `Connection: close` (or HTTP/1.0, or a read-to-close body)
-///   closes it;
+/// - a response the server does not keep open closes it: `Connection: close`,
+///   HTTP/1.0 without `Connection: keep-alive`, or a read-to-close body (the
+///   decision is core's [`Response::keep_alive`](nexus_net::http::Response::keep_alive));
 /// - before writing, it checks without blocking that the peer has not closed the
 ///   idle connection ([`RestError::ConnectionClosed`], nothing sent) nor sent bytes
 ///   nobody asked for ([`RestError::ConnectionStale`]).
@@ -428,7 +429,7 @@ impl HttpConnection {
                 self.health = if closed {
                     Health::Closed("the server closed the connection after the response")
                 } else if !resp.keep_alive() {
-                    Health::Closed("the server sent Connection: close (or HTTP/1.0)")
+                    Health::Closed("the server does not keep the connection open (Connection: close, or HTTP/1.0 without keep-alive)")
                 } else if reader.buffered() != 0 {
                     Health::Broken
                 } else {
