@@ -8,48 +8,14 @@
 use std::hint::black_box;
 use std::mem::MaybeUninit;
 
-const BODY: &str = r#"{"symbol":"BTCUSDT","orderId":28457,"clientOrderId":"6gCrw2kRUAF9CvJDGP16IP","status":"NEW"}"#;
-
-fn head(framing: &str) -> String {
-    format!(
-        "HTTP/1.1 200 OK\r\n\
-Content-Type: application/json;charset=UTF-8\r\n\
-{framing}\r\n\
-Connection: keep-alive\r\n\
-Date: Sun, 29 Nov 2026 09:00:00 GMT\r\n\
-Server: nginx\r\n\
-x-mbx-uuid: 6e8b7b4d-0a5c-4f1e-9a3e-2d9b1f0c7a11\r\n\
-x-mbx-used-weight: 7\r\n\
-x-mbx-used-weight-1m: 7\r\n\
-x-mbx-order-count-10s: 1\r\n\
-x-mbx-order-count-1d: 12\r\n\
-Strict-Transport-Security: max-age=31536000\r\n\
-X-Frame-Options: SAMEORIGIN\r\n\
-X-Content-Type-Options: nosniff\r\n\
-Cache-Control: no-cache\r\n\r\n"
-    )
-}
+use nexus_bench::http_fixtures::{chunked_response, cl_response};
 
 fn main() {
     let a: Vec<String> = std::env::args().collect();
     let (who, workload) = (a[1].as_str(), a[2].as_str());
     let rounds: usize = a[3].parse().unwrap();
     let chunked = workload == "chunked";
-    let wire = if chunked {
-        let mut w = head("Transfer-Encoding: chunked").into_bytes();
-        let b = BODY.as_bytes();
-        for part in [&b[..30], &b[30..60], &b[60..]] {
-            w.extend_from_slice(format!("{:x}\r\n", part.len()).as_bytes());
-            w.extend_from_slice(part);
-            w.extend_from_slice(b"\r\n");
-        }
-        w.extend_from_slice(b"0\r\n\r\n");
-        w
-    } else {
-        let mut w = head(&format!("Content-Length: {}", BODY.len())).into_bytes();
-        w.extend_from_slice(BODY.as_bytes());
-        w
-    };
+    let wire = if chunked { chunked_response() } else { cl_response() };
     let wire = &wire[..];
     let head_len = wire.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
     let mut reader = nexus_net::http::ResponseReader::new(vec![0u8; 64 * 1024]);
