@@ -158,20 +158,23 @@ impl<'w, B: Storage, S> RequestBuilder<'w, B, S> {
             return self.fault(Fault::Url(BAD_TARGET_MSG));
         }
         let (ek, ev) = if encode { (ek, ev) } else { (0, 0) };
-        let sep: &[u8] = if self.has_query {
-            b"&"
+        let sep = if self.has_query {
+            Some(b'&')
         } else if self.pos == self.query_start {
-            b""
+            None
         } else {
-            b"?"
+            Some(b'?')
         };
         self.has_query = true;
-        let end = self.pos + sep.len() + key.len() + 2 * ek + 1 + value.len() + 2 * ev;
+        let end = self.pos + usize::from(sep.is_some()) + key.len() + 2 * ek + 1 + value.len() + 2 * ev;
         if self.fault.is_none() && self.w.reserve(end) {
             let out = &mut self.w.buf.bytes_mut()[..end];
             let mut at = self.pos;
-            out[at..at + sep.len()].copy_from_slice(sep);
-            at = write_escaped(out, at + sep.len(), key, ek);
+            if let Some(sep) = sep {
+                out[at] = sep;
+                at += 1;
+            }
+            at = write_escaped(out, at, key, ek);
             out[at] = b'=';
             write_escaped(out, at + 1, value, ev);
         } else {
