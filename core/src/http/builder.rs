@@ -4,7 +4,9 @@ use core::fmt;
 use core::marker::PhantomData;
 
 use super::request::{Method, Request, RequestWriter, LEN_DIGITS};
-use super::validate::{check_header, check_target, itoa, scan, write_escaped, Fault, BAD_TARGET, BAD_TARGET_MSG, CRLF};
+use super::validate::{
+    check_header, check_target, copy_short, itoa, scan, write_escaped, Fault, BAD_TARGET, BAD_TARGET_MSG, CRLF,
+};
 #[allow(unused_imports)] // doc links
 use super::HttpError;
 use crate::buf::Storage;
@@ -101,7 +103,7 @@ impl<'w, B: Storage, S> RequestBuilder<'w, B, S> {
     fn put(&mut self, src: &[u8]) {
         let end = self.pos + src.len();
         if self.fault.is_none() && self.w.reserve(end) {
-            self.w.buf.bytes_mut()[self.pos..end].copy_from_slice(src);
+            copy_short(&mut self.w.buf.bytes_mut()[self.pos..end], src);
         } else {
             self.fault(Fault::TooLarge);
         }
@@ -158,20 +160,23 @@ impl<'w, B: Storage, S> RequestBuilder<'w, B, S> {
             return self.fault(Fault::Url(BAD_TARGET_MSG));
         }
         let (ek, ev) = if encode { (ek, ev) } else { (0, 0) };
-        let sep: &[u8] = if self.has_query {
-            b"&"
+        let sep = if self.has_query {
+            Some(b'&')
         } else if self.pos == self.query_start {
-            b""
+            None
         } else {
-            b"?"
+            Some(b'?')
         };
         self.has_query = true;
-        let end = self.pos + sep.len() + key.len() + 2 * ek + 1 + value.len() + 2 * ev;
+        let end = self.pos + usize::from(sep.is_some()) + key.len() + 2 * ek + 1 + value.len() + 2 * ev;
         if self.fault.is_none() && self.w.reserve(end) {
             let out = &mut self.w.buf.bytes_mut()[..end];
             let mut at = self.pos;
-            out[at..at + sep.len()].copy_from_slice(sep);
-            at = write_escaped(out, at + sep.len(), key, ek);
+            if let Some(sep) = sep {
+                out[at] = sep;
+                at += 1;
+            }
+            at = write_escaped(out, at, key, ek);
             out[at] = b'=';
             write_escaped(out, at + 1, value, ev);
         } else {
@@ -191,11 +196,11 @@ impl<'w, B: Storage, S> RequestBuilder<'w, B, S> {
         if self.fault.is_none() && self.w.reserve(end) {
             let out = &mut self.w.buf.bytes_mut()[self.pos..end];
             let (n, rest) = out.split_at_mut(name.len());
-            n.copy_from_slice(name);
+            copy_short(n, name);
             let (sep, rest) = rest.split_at_mut(2);
             sep.copy_from_slice(b": ");
             let (v, crlf) = rest.split_at_mut(value.len());
-            v.copy_from_slice(value);
+            copy_short(v, value);
             crlf.copy_from_slice(b"\r\n");
         } else {
             self.fault(Fault::TooLarge);
@@ -446,7 +451,7 @@ impl<B: Storage> BodyWriter<'_, B> {
     pub fn write_bytes(&mut self, src: &[u8]) -> fmt::Result {
         let end = self.pos + src.len();
         if !self.overflow && self.w.reserve(end) {
-            self.w.buf.bytes_mut()[self.pos..end].copy_from_slice(src);
+            copy_short(&mut self.w.buf.bytes_mut()[self.pos..end], src);
             self.pos = end;
             Ok(())
         } else {
