@@ -370,6 +370,11 @@ pub fn parse_response_with_deflate(
     Ok(resp.map(|r| (r, agreed)))
 }
 
+/// The response headers the client looks at, in the order `parse_response_inner`
+/// matches their index.
+const RESPONSE_HEADERS: &[&str] =
+    &["upgrade", "connection", "sec-websocket-accept", "sec-websocket-protocol", "sec-websocket-extensions"];
+
 fn parse_response_inner(
     buf: &[u8],
     key: &ClientKey,
@@ -405,18 +410,19 @@ fn parse_response_inner(
     for span in &spans[..resp.headers] {
         // Values come trimmed of surrounding whitespace.
         let (name, value) = (span.name(window), span.value(window));
-        if name.eq_ignore_ascii_case(b"upgrade") {
-            upgrade |= head::list_has_token(value, "websocket");
-        } else if name.eq_ignore_ascii_case(b"connection") {
-            connection |= head::list_has_token(value, "upgrade");
-        } else if name.eq_ignore_ascii_case(b"sec-websocket-accept") {
-            accept = Some(value);
-            accept_count += 1;
-        } else if name.eq_ignore_ascii_case(b"sec-websocket-protocol") {
-            protocol = Some(value);
-            protocol_count += 1;
-        } else if name.eq_ignore_ascii_case(b"sec-websocket-extensions") && extension.is_ok() {
-            extension = extensions(value);
+        match head::name_index(name, RESPONSE_HEADERS) {
+            Some(0) => upgrade |= head::list_has_token(value, "websocket"),
+            Some(1) => connection |= head::list_has_token(value, "upgrade"),
+            Some(2) => {
+                accept = Some(value);
+                accept_count += 1;
+            }
+            Some(3) => {
+                protocol = Some(value);
+                protocol_count += 1;
+            }
+            Some(_) if extension.is_ok() => extension = extensions(value),
+            _ => {}
         }
     }
     if !upgrade {

@@ -101,6 +101,12 @@ pub(crate) fn check_extra_header(name: &str, value: &str, reserved: &[&str]) -> 
     Ok(())
 }
 
+/// The index in `names` (lower case) of header name `name`, compared without
+/// regard to case; one loop instead of a comparison inlined per name.
+pub(crate) fn name_index(name: &[u8], names: &[&str]) -> Option<usize> {
+    names.iter().position(|n| n.as_bytes().eq_ignore_ascii_case(name))
+}
+
 /// Strip optional whitespace (SP / HTAB) at both ends.
 pub(crate) fn trim_ows(mut s: &[u8]) -> &[u8] {
     while let [b' ' | b'\t', rest @ ..] = s {
