@@ -77,7 +77,7 @@ impl<'b, T: Transport, R: RngCore> WsClient<'b, T, R> {
     /// answer (a Close echo, an automatic pong), it poisons the connection.
     pub async fn recv(&mut self) -> Result<Option<Message<'_>>, WsError> {
         if self.next(self.read_timeout).await? {
-            Ok(self.reader.message())
+            Ok(message(&self.reader))
         } else {
             Ok(None)
         }
@@ -104,7 +104,7 @@ impl<'b, T: Transport, R: RngCore> WsClient<'b, T, R> {
                     let reply = (!self.close_sent).then_some((OpCode::Close, code, ControlPayload::EMPTY));
                     (reply, After::Finish(Err(WsError::Protocol { error, code })))
                 }
-                Ok(Progress::Message) => match self.reader.message() {
+                Ok(Progress::Message) => match message(&self.reader) {
                     // Echo the code (RFC 6455 section 5.5.1); an empty Close gets an empty one.
                     Some(Message::Close(frame)) if !self.close_sent => {
                         (Some((OpCode::Close, frame.code(), ControlPayload::EMPTY)), After::Deliver)
@@ -310,6 +310,13 @@ impl<'b, T: Transport, R: RngCore> WsClient<'b, T, R> {
         let _ = transport::graceful_close(&mut self.io, self.write_buf, self.close_timeout).await;
         debug!("websocket close handshake complete");
     }
+}
+
+/// The reader's pending message: one out-of-line copy of `FrameReader::message` for
+/// its two callers (`recv` and `next`) instead of one inlined into each.
+#[inline(never)]
+fn message<'r>(reader: &'r FrameReader<&mut [u8]>) -> Option<Message<'r>> {
+    reader.message()
 }
 
 /// Where [`WsClient::send_data`] is in a message: the frame being staged, whether its
