@@ -3,8 +3,8 @@
 
 mod common;
 
-use common::{decode, decode_every_split, Owned, TestRng};
-use nexus_net::ws::{FrameWriter, Limits, OpCode, Role};
+use common::{decode, decode_every_split, feed_with, GrowBuf, Owned, TestRng};
+use nexus_net::ws::{FrameReader, FrameWriter, Limits, OpCode, Role};
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
@@ -83,4 +83,38 @@ proptest! {
         prop_assume!(wire.len() <= 600);
         prop_assert_eq!(decode_every_split(peer(role), &wire, Limits::default()), (expected, None));
     }
+
+    /// `advance_compact` (a client-role reader without the inlined fast path and
+    /// without unmasking) decides exactly as `advance`, on valid streams and on
+    /// streams with a byte flipped (a set MASK bit included: `MaskedFrame`), with
+    /// tight limits so that the size checks are exercised too.
+    #[test]
+    fn advance_compact_agrees_with_advance(
+        msgs in proptest::collection::vec(message(), 1..6),
+        fragment in 1usize..4000,
+        seed in any::<u64>(),
+        chunks in proptest::collection::vec(1usize..2000, 1..6),
+        flip in proptest::option::of((any::<prop::sample::Index>(), 1u8..=255)),
+        max in 64usize..4000,
+    ) {
+        let (mut wire, _) = encode(Role::Server, fragment, seed, &msgs);
+        if let Some((at, bits)) = flip {
+            let i = at.index(wire.len());
+            wire[i] ^= bits;
+        }
+        let limits = Limits { max_frame_size: max, max_message_size: max };
+        let mut fast = FrameReader::new(Role::Client, GrowBuf(vec![0; 512]), limits);
+        let mut compact = FrameReader::new(Role::Client, GrowBuf(vec![0; 512]), limits);
+        prop_assert_eq!(
+            feed_with(&mut compact, &wire, &chunks, FrameReader::advance_compact),
+            feed_with(&mut fast, &wire, &chunks, FrameReader::advance)
+        );
+    }
+}
+
+#[test]
+#[should_panic(expected = "advance_compact is for the client role")]
+fn advance_compact_refuses_the_server_role() {
+    let mut reader = FrameReader::new(Role::Server, GrowBuf(vec![0; 512]), Limits::default());
+    let _ = reader.advance_compact();
 }

@@ -1,6 +1,10 @@
 //! [`Transport`]: the one I/O abstraction the clients are written against, and the
 //! byte-moving loops they share.
 
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
 use embassy_time::{with_deadline, with_timeout, Duration, Instant};
 use embedded_io_async::{Read, Write};
 use nexus_net::rest::IoErrorKind;
@@ -120,10 +124,31 @@ pub(crate) enum IoFail {
     Timeout,
 }
 
-/// Write all of `bytes` and flush.
-pub(crate) async fn send_all<T: Write + ?Sized>(io: &mut T, bytes: &[u8]) -> Result<(), IoErrorKind> {
-    io.write_all(bytes).await.map_err(|e| kind_of(&e))?;
-    io.flush().await.map_err(|e| kind_of(&e))
+/// A future whose `poll` is one out-of-line function: awaited from several places,
+/// its state machine is linked once instead of being inlined into every caller's.
+pub(crate) struct Outlined<F>(F);
+
+impl<F: Future> Future for Outlined<F> {
+    type Output = F::Output;
+
+    #[inline(never)]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        // SAFETY: structural pinning: the inner future is never moved out of `self`,
+        // and `Outlined` has no `Drop` or `Unpin` impl of its own.
+        unsafe { self.map_unchecked_mut(|s| &mut s.0) }.poll(cx)
+    }
+}
+
+/// Write all of `bytes` and flush (one out-of-line state machine for the three
+/// callers: the upgrade request, control frames, HTTP requests).
+pub(crate) fn send_all<'a, T: Write + ?Sized>(
+    io: &'a mut T,
+    bytes: &'a [u8],
+) -> Outlined<impl Future<Output = Result<(), IoErrorKind>> + 'a> {
+    Outlined(async move {
+        io.write_all(bytes).await.map_err(|e| kind_of(&e))?;
+        io.flush().await.map_err(|e| kind_of(&e))
+    })
 }
 
 /// Flush what was written.

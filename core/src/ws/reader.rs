@@ -262,13 +262,30 @@ impl<B: Storage> FrameReader<B> {
                 return done;
             }
         }
-        self.advance_general()
+        self.advance_general::<true>()
+    }
+
+    /// [`advance`](Self::advance) for a client-role reader, built for code size (a
+    /// microcontroller's client loop): no inlined copy of the whole-frame fast path
+    /// at the call site, and no unmasking code (a client never unmasks: a masked
+    /// frame from a server is [`ProtocolError::MaskedFrame`] before any payload is
+    /// looked at). The same decisions and results as `advance`.
+    ///
+    /// # Panics
+    /// On a reader in the server role.
+    #[inline]
+    pub fn advance_compact(&mut self) -> Result<Progress, ProtocolError> {
+        assert!(self.role == Role::Client, "advance_compact is for the client role");
+        self.advance_general::<false>()
     }
 
     /// [`advance`](Self::advance) for everything but the hot path: control frames,
     /// fragments, frames not yet whole, long frames, errors, and input after Close.
+    /// It makes the same decisions as the hot path for the frames that one takes.
+    /// `UNMASK` false leaves the unmasking code out (client role only: check_header
+    /// refuses masked frames there, so there is never a key).
     #[inline(never)]
-    fn advance_general(&mut self) -> Result<Progress, ProtocolError> {
+    fn advance_general<const UNMASK: bool>(&mut self) -> Result<Progress, ProtocolError> {
         self.pending = Pending::None;
         if self.closed {
             return if self.head < self.tail { Err(ProtocolError::FrameAfterClose) } else { Ok(Progress::NeedMore) };
@@ -276,7 +293,7 @@ impl<B: Storage> FrameReader<B> {
         loop {
             if let Some(asm) = self.msg {
                 if let Some(frame) = asm.frame {
-                    if self.take_payload(asm, frame)? {
+                    if self.take_payload::<UNMASK>(asm, frame)? {
                         return Ok(Progress::Message);
                     }
                     if self.msg.is_some_and(|a| a.frame.is_some()) {
@@ -295,7 +312,7 @@ impl<B: Storage> FrameReader<B> {
                 if self.tail - self.head < frame_len {
                     return Ok(self.need_more());
                 }
-                self.take_control(&header, header_len)?;
+                self.take_control::<UNMASK>(&header, header_len)?;
                 self.head += frame_len;
                 self.reset_if_drained();
                 return Ok(Progress::Message);
@@ -459,13 +476,13 @@ impl<B: Storage> FrameReader<B> {
         Ok(())
     }
 
-    fn take_control(&mut self, h: &FrameHeader, header_len: usize) -> Result<(), ProtocolError> {
+    fn take_control<const UNMASK: bool>(&mut self, h: &FrameHeader, header_len: usize) -> Result<(), ProtocolError> {
         let start = self.head + header_len;
         let len = h.payload_len as usize;
         // check_header bounded the length to 125, so the copy can't fail.
         let mut payload =
             ControlPayload::new(&self.storage.bytes()[start..start + len]).ok_or(ProtocolError::ControlFrameTooLong)?;
-        if let Some(key) = h.mask {
+        if let (true, Some(key)) = (UNMASK, h.mask) {
             apply_mask(payload.as_mut_bytes(), key, 0);
         }
         self.pending = match h.opcode {
@@ -530,12 +547,16 @@ impl<B: Storage> FrameReader<B> {
 
     /// Unmask, move into place and validate what has arrived of the current frame.
     /// Returns `true` when that completed a message (now pending).
-    fn take_payload(&mut self, mut asm: Assembly, mut frame: InFrame) -> Result<bool, ProtocolError> {
+    fn take_payload<const UNMASK: bool>(
+        &mut self,
+        mut asm: Assembly,
+        mut frame: InFrame,
+    ) -> Result<bool, ProtocolError> {
         let n = frame.remaining.min(self.tail - self.head);
         let buf = self.storage.bytes_mut();
         if n > 0 {
             let src = self.head..self.head + n;
-            if let Some(key) = frame.mask {
+            if let (true, Some(key)) = (UNMASK, frame.mask) {
                 apply_mask(&mut buf[src.clone()], key, frame.done);
             }
             let dst = asm.start + asm.len;

@@ -74,11 +74,22 @@ pub fn feed<B: Storage>(
     wire: &[u8],
     chunks: &[usize],
 ) -> (Vec<Owned>, Option<ProtocolError>) {
+    feed_with(reader, wire, chunks, FrameReader::advance)
+}
+
+/// [`feed`], stepping the reader with `advance` (`FrameReader::advance` or
+/// `FrameReader::advance_compact`).
+pub fn feed_with<B: Storage>(
+    reader: &mut FrameReader<B>,
+    wire: &[u8],
+    chunks: &[usize],
+    advance: fn(&mut FrameReader<B>) -> Result<Progress, ProtocolError>,
+) -> (Vec<Owned>, Option<ProtocolError>) {
     let mut out = Vec::new();
     let mut at = 0;
     let mut i = 0;
     loop {
-        match reader.advance() {
+        match advance(reader) {
             Err(e) => return (out, Some(e)),
             Ok(Progress::Message) => out.push(reader.message().expect("announced message").into()),
             Ok(Progress::NeedMore) => {

@@ -3,7 +3,8 @@
 use embassy_time::{with_timeout, Duration};
 use nexus_net::rand_core::RngCore;
 use nexus_net::ws::{
-    CloseCode, ControlPayload, FrameReader, FrameWriter, Message, OpCode, Progress, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN,
+    CloseCode, ControlPayload, Fragments, FrameReader, FrameWriter, Message, OpCode, OutFrame, Progress,
+    MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN,
 };
 
 use super::WsError;
@@ -76,7 +77,7 @@ impl<'b, T: Transport, R: RngCore> WsClient<'b, T, R> {
     /// answer (a Close echo, an automatic pong), it poisons the connection.
     pub async fn recv(&mut self) -> Result<Option<Message<'_>>, WsError> {
         if self.next(self.read_timeout).await? {
-            Ok(self.reader.message())
+            Ok(message(&self.reader))
         } else {
             Ok(None)
         }
@@ -94,7 +95,8 @@ impl<'b, T: Transport, R: RngCore> WsClient<'b, T, R> {
             return Ok(false);
         }
         loop {
-            let (reply, after) = match self.reader.advance() {
+            // The compact entry: no inlined copy of the reader's whole-frame fast path.
+            let (reply, after) = match self.reader.advance_compact() {
                 Err(error) => {
                     // The peer broke the protocol: Close with the matching code, then close.
                     let code = error.close_code();
@@ -102,7 +104,7 @@ impl<'b, T: Transport, R: RngCore> WsClient<'b, T, R> {
                     let reply = (!self.close_sent).then_some((OpCode::Close, code, ControlPayload::EMPTY));
                     (reply, After::Finish(Err(WsError::Protocol { error, code })))
                 }
-                Ok(Progress::Message) => match self.reader.message() {
+                Ok(Progress::Message) => match message(&self.reader) {
                     // Echo the code (RFC 6455 section 5.5.1); an empty Close gets an empty one.
                     Some(Message::Close(frame)) if !self.close_sent => {
                         (Some((OpCode::Close, frame.code(), ControlPayload::EMPTY)), After::Deliver)
@@ -263,38 +265,16 @@ impl<'b, T: Transport, R: RngCore> WsClient<'b, T, R> {
 
     async fn send_data(&mut self, opcode: OpCode, payload: &[u8]) -> Result<(), WsError> {
         self.check_open()?;
-        let buf = &mut *self.write_buf;
         let mut frames = self.writer.fragments(opcode, payload)?;
         self.poisoned = true;
         // Headers and masked payload pieces are staged through the write buffer, so a
         // message of any size goes out without a buffer of its size. One write per
         // full buffer, from one await point.
-        let mut frame = frames.next();
-        let mut header_staged = false;
-        let mut from = 0;
+        let mut cursor = Cursor { frame: frames.next(), header_staged: false, from: 0 };
         loop {
-            let mut fill = 0;
-            while let Some(current) = &frame {
-                if !header_staged {
-                    let header = current.header();
-                    if buf.len() - fill < header.len() {
-                        break;
-                    }
-                    buf[fill..fill + header.len()].copy_from_slice(header);
-                    fill += header.len();
-                    header_staged = true;
-                }
-                let take = (buf.len() - fill).min(current.payload().len() - from);
-                current.write_payload(from, &mut buf[fill..fill + take]);
-                fill += take;
-                from += take;
-                if from < current.payload().len() {
-                    break;
-                }
-                (frame, header_staged, from) = (frames.next(), false, 0);
-            }
-            transport::write_all(&mut self.io, &buf[..fill]).await?;
-            if frame.is_none() {
+            let fill = cursor.stage(&mut frames, self.write_buf);
+            transport::write_all(&mut self.io, &self.write_buf[..fill]).await?;
+            if cursor.frame.is_none() {
                 break;
             }
         }
@@ -329,6 +309,51 @@ impl<'b, T: Transport, R: RngCore> WsClient<'b, T, R> {
         self.finished = true;
         let _ = transport::graceful_close(&mut self.io, self.write_buf, self.close_timeout).await;
         debug!("websocket close handshake complete");
+    }
+}
+
+/// The reader's pending message: one out-of-line copy of `FrameReader::message` for
+/// its two callers (`recv` and `next`) instead of one inlined into each.
+#[inline(never)]
+fn message<'r>(reader: &'r FrameReader<&mut [u8]>) -> Option<Message<'r>> {
+    reader.message()
+}
+
+/// Where [`WsClient::send_data`] is in a message: the frame being staged, whether its
+/// header is in the buffer already, and how much of its payload.
+struct Cursor<'p> {
+    frame: Option<OutFrame<'p>>,
+    header_staged: bool,
+    from: usize,
+}
+
+impl<'p> Cursor<'p> {
+    /// Fill `buf` with the next headers and masked payload pieces; returns how many
+    /// bytes. Plain code out of the async fn: its locals stay in registers instead
+    /// of the future's state.
+    #[inline(never)]
+    fn stage<R: RngCore>(&mut self, frames: &mut Fragments<'_, 'p, R>, buf: &mut [u8]) -> usize {
+        let mut fill = 0;
+        while let Some(current) = &self.frame {
+            if !self.header_staged {
+                let header = current.header();
+                if buf.len() - fill < header.len() {
+                    break;
+                }
+                buf[fill..fill + header.len()].copy_from_slice(header);
+                fill += header.len();
+                self.header_staged = true;
+            }
+            let take = (buf.len() - fill).min(current.payload().len() - self.from);
+            current.write_payload(self.from, &mut buf[fill..fill + take]);
+            fill += take;
+            self.from += take;
+            if self.from < current.payload().len() {
+                break;
+            }
+            (self.frame, self.header_staged, self.from) = (frames.next(), false, 0);
+        }
+        fill
     }
 }
 

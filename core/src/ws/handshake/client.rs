@@ -180,45 +180,46 @@ impl<'a> ClientRequest<'a> {
     pub fn write(&self, key: &ClientKey, out: &mut [u8]) -> Result<usize, HandshakeError> {
         self.validate()?;
         let mut w = Writer::new(out);
-        w.put(b"GET ")?;
-        w.put_str(self.path_and_query)?;
-        w.put(b" HTTP/1.1\r\nHost: ")?;
+        w.put(b"GET ");
+        w.put_str(self.path_and_query);
+        w.put(b" HTTP/1.1\r\nHost: ");
         let bare = strip_brackets(self.host);
         if bare.contains(':') {
-            w.put(b"[")?;
-            w.put_str(bare)?;
-            w.put(b"]")?;
+            w.put(b"[");
+            w.put_str(bare);
+            w.put(b"]");
         } else {
-            w.put_str(bare)?;
+            w.put_str(bare);
         }
         if let Some(port) = self.port {
-            w.put(b":")?;
-            w.put_u16(port)?;
+            w.put(b":");
+            w.put_u16(port);
         }
-        w.put(b"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ")?;
-        w.put(&key.0)?;
-        w.put(b"\r\nSec-WebSocket-Version: 13\r\n")?;
+        w.put(b"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ");
+        w.put(&key.0);
+        w.put(b"\r\nSec-WebSocket-Version: 13\r\n");
         if let Some(origin) = self.origin {
-            w.header("Origin", origin.as_bytes())?;
+            w.header("Origin", origin.as_bytes());
         }
         if let Some((first, rest)) = self.subprotocols.split_first() {
-            w.put(b"Sec-WebSocket-Protocol: ")?;
-            w.put_str(first)?;
+            w.put(b"Sec-WebSocket-Protocol: ");
+            w.put_str(first);
             for p in rest {
-                w.put(b", ")?;
-                w.put_str(p)?;
+                w.put(b", ");
+                w.put_str(p);
             }
-            w.put(b"\r\n")?;
+            w.put(b"\r\n");
         }
         if let Some(extensions) = self.extensions {
-            w.header("Sec-WebSocket-Extensions", extensions.as_bytes())?;
+            w.header("Sec-WebSocket-Extensions", extensions.as_bytes());
         }
         for (name, value) in self.extra_headers {
-            w.header(name, value.as_bytes())?;
+            w.header(name, value.as_bytes());
         }
-        w.put(b"\r\n")?;
-        trace!("ws handshake: request head {} bytes", w.len());
-        Ok(w.len())
+        w.put(b"\r\n");
+        let n = w.finish()?;
+        trace!("ws handshake: request head {} bytes", n);
+        Ok(n)
     }
 
     fn validate(&self) -> Result<(), HandshakeError> {
@@ -369,6 +370,11 @@ pub fn parse_response_with_deflate(
     Ok(resp.map(|r| (r, agreed)))
 }
 
+/// The response headers the client looks at, in the order `parse_response_inner`
+/// matches their index.
+const RESPONSE_HEADERS: &[&str] =
+    &["upgrade", "connection", "sec-websocket-accept", "sec-websocket-protocol", "sec-websocket-extensions"];
+
 fn parse_response_inner(
     buf: &[u8],
     key: &ClientKey,
@@ -404,18 +410,19 @@ fn parse_response_inner(
     for span in &spans[..resp.headers] {
         // Values come trimmed of surrounding whitespace.
         let (name, value) = (span.name(window), span.value(window));
-        if name.eq_ignore_ascii_case(b"upgrade") {
-            upgrade |= head::list_has_token(value, "websocket");
-        } else if name.eq_ignore_ascii_case(b"connection") {
-            connection |= head::list_has_token(value, "upgrade");
-        } else if name.eq_ignore_ascii_case(b"sec-websocket-accept") {
-            accept = Some(value);
-            accept_count += 1;
-        } else if name.eq_ignore_ascii_case(b"sec-websocket-protocol") {
-            protocol = Some(value);
-            protocol_count += 1;
-        } else if name.eq_ignore_ascii_case(b"sec-websocket-extensions") && extension.is_ok() {
-            extension = extensions(value);
+        match head::name_index(name, RESPONSE_HEADERS) {
+            Some(0) => upgrade |= head::list_has_token(value, "websocket"),
+            Some(1) => connection |= head::list_has_token(value, "upgrade"),
+            Some(2) => {
+                accept = Some(value);
+                accept_count += 1;
+            }
+            Some(3) => {
+                protocol = Some(value);
+                protocol_count += 1;
+            }
+            Some(_) if extension.is_ok() => extension = extensions(value),
+            _ => {}
         }
     }
     if !upgrade {
@@ -466,9 +473,9 @@ mod tests {
         let (a, b) = s.split_once(from).unwrap();
         let mut out = [0u8; 512];
         let mut w = Writer::new(&mut out);
-        w.put_str(a).unwrap();
-        w.put_str(to).unwrap();
-        w.put_str(b).unwrap();
+        w.put_str(a);
+        w.put_str(to);
+        w.put_str(b);
         out
     }
 
@@ -757,18 +764,18 @@ mod tests {
     fn parse_too_many_headers() {
         let mut buf = [0u8; 2048];
         let mut w = Writer::new(&mut buf);
-        w.put(b"HTTP/1.1 101 OK\r\n").unwrap();
+        w.put(b"HTTP/1.1 101 OK\r\n");
         for _ in 0..MAX_HEADERS {
-            w.put(b"X: 1\r\n").unwrap();
+            w.put(b"X: 1\r\n");
         }
-        let at_limit = w.len();
-        w.put(b"\r\n").unwrap();
-        let n = w.len();
+        let at_limit = w.finish().unwrap();
+        w.put(b"\r\n");
+        let n = w.finish().unwrap();
         // 64 headers parse (and then fail validation on content, not count).
         assert_eq!(parse(&buf[..n], &[]), Err(HandshakeError::MissingUpgrade));
         let mut w = Writer::new(&mut buf[at_limit..]);
-        w.put(b"X: 1\r\n\r\n").unwrap();
-        let n = at_limit + w.len();
+        w.put(b"X: 1\r\n\r\n");
+        let n = at_limit + w.finish().unwrap();
         assert_eq!(parse(&buf[..n], &[]), Err(HandshakeError::TooManyHeaders));
     }
 }

@@ -373,19 +373,19 @@ pub fn write_accept_with_extensions(
         head::check_extra_header(name, value, ACCEPT_RESERVED)?;
     }
     let mut w = Writer::new(out);
-    w.put(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n")?;
-    w.header("Sec-WebSocket-Accept", &accept_key(req_key.as_bytes()))?;
+    w.put(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n");
+    w.header("Sec-WebSocket-Accept", &accept_key(req_key.as_bytes()));
     if let Some(p) = subprotocol {
-        w.header("Sec-WebSocket-Protocol", p.as_bytes())?;
+        w.header("Sec-WebSocket-Protocol", p.as_bytes());
     }
     if let Some(e) = extensions {
-        w.header("Sec-WebSocket-Extensions", e.as_bytes())?;
+        w.header("Sec-WebSocket-Extensions", e.as_bytes());
     }
     for (name, value) in extra_headers {
-        w.header(name, value.as_bytes())?;
+        w.header(name, value.as_bytes());
     }
-    w.put(b"\r\n")?;
-    Ok(w.len())
+    w.put(b"\r\n");
+    w.finish()
 }
 
 /// Headers a refusal carries itself; an extra header may not repeat them.
@@ -428,23 +428,23 @@ pub fn write_reject(out: &mut [u8], status: u16, extra_headers: &[(&str, &str)])
         head::check_extra_header(name, value, REJECT_RESERVED)?;
     }
     let mut w = Writer::new(out);
-    w.put(b"HTTP/1.1 ")?;
-    w.put_u16(status)?;
-    w.put(b" ")?;
-    w.put_str(reason_phrase(status))?;
-    w.put(b"\r\n")?;
+    w.put(b"HTTP/1.1 ");
+    w.put_u16(status);
+    w.put(b" ");
+    w.put_str(reason_phrase(status));
+    w.put(b"\r\n");
     if status == 426 {
-        w.put(b"Sec-WebSocket-Version: 13\r\n")?;
+        w.put(b"Sec-WebSocket-Version: 13\r\n");
     }
     if status == 405 {
-        w.put(b"Allow: GET\r\n")?;
+        w.put(b"Allow: GET\r\n");
     }
-    w.put(b"Connection: close\r\nContent-Length: 0\r\n")?;
+    w.put(b"Connection: close\r\nContent-Length: 0\r\n");
     for (name, value) in extra_headers {
-        w.header(name, value.as_bytes())?;
+        w.header(name, value.as_bytes());
     }
-    w.put(b"\r\n")?;
-    Ok(w.len())
+    w.put(b"\r\n");
+    w.finish()
 }
 
 /// RFC 9110 reason phrases for the statuses a handshake refusal plausibly uses;
@@ -492,10 +492,10 @@ mod tests {
         let s = core::str::from_utf8(RFC_REQUEST).unwrap();
         let (a, b) = s.split_once(from).unwrap();
         let mut w = Writer::new(out);
-        w.put_str(a).unwrap();
-        w.put_str(to).unwrap();
-        w.put_str(b).unwrap();
-        let n = w.len();
+        w.put_str(a);
+        w.put_str(to);
+        w.put_str(b);
+        let n = w.finish().unwrap();
         &out[..n]
     }
 
@@ -689,11 +689,11 @@ mod tests {
     fn parse_too_many_headers() {
         let mut buf = [0u8; 2048];
         let mut w = Writer::new(&mut buf);
-        w.put(b"GET / HTTP/1.1\r\n").unwrap();
+        w.put(b"GET / HTTP/1.1\r\n");
         for _ in 0..=MAX_HEADERS {
-            w.put(b"X: 1\r\n").unwrap();
+            w.put(b"X: 1\r\n");
         }
-        let n = w.len();
+        let n = w.finish().unwrap();
         // Reported as soon as the 65th header is seen, before the head completes.
         assert_eq!(parse_request(&buf[..n], MAX).map(|_| ()), Err(HandshakeError::TooManyHeaders));
     }
