@@ -138,7 +138,11 @@ pub struct RequestHead {
 /// followed by LF, in a value), [`InvalidLineEnding`](HttpError::InvalidLineEnding),
 /// [`ObsFold`](HttpError::ObsFold), or [`TooManyHeaders`](HttpError::TooManyHeaders)
 /// when a complete header line does not fit in `spans`.
-#[inline]
+// Without `std` (firmware), one out-of-line copy: the WebSocket handshake and the
+// HTTP response reader both call it, and inlining it into each links two head
+// parsers (about 1 KiB of `.text` on thumbv7em). Hosts keep it inlined.
+#[cfg_attr(feature = "std", inline)]
+#[cfg_attr(not(feature = "std"), inline(never))]
 pub fn parse_response_head(buf: &[u8], spans: &mut [HeaderSpan]) -> Result<Option<ResponseHead>, HttpError> {
     let buf = clamp(buf);
     #[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
