@@ -458,7 +458,11 @@ fn request<S: Scan>(buf: &[u8], spans: &mut [HeaderSpan]) -> Result<Option<Reque
 }
 
 /// Header lines from `pos` to the empty line: `(end of head, header count)`.
-#[inline(always)]
+// Without `std` (firmware), one out-of-line copy shared by the response head parser
+// and `parse_fields` (the chunked trailers), instead of one inlined into each. With
+// `std` it is inlined, also into the AVX2 entry points.
+#[cfg_attr(feature = "std", inline(always))]
+#[cfg_attr(not(feature = "std"), inline(never))]
 fn headers<S: Scan>(buf: &[u8], mut pos: usize, spans: &mut [HeaderSpan]) -> Result<Option<(usize, usize)>, HttpError> {
     let mut count = 0;
     loop {
