@@ -250,7 +250,10 @@ trait Scan {
 struct Swar;
 
 impl Scan for Swar {
-    #[inline(always)]
+    // Without `std` (firmware): one copy for the reason phrase and the header
+    // values. Hosts use it as the tail of the SSE2/AVX2 scans, inlined.
+    #[cfg_attr(feature = "std", inline(always))]
+    #[cfg_attr(not(feature = "std"), inline(never))]
     fn skip_value(buf: &[u8], mut pos: usize) -> usize {
         const LO: u64 = 0x0101_0101_0101_0101;
         const HI: u64 = 0x8080_8080_8080_8080;
