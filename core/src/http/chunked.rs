@@ -123,7 +123,9 @@ impl ChunkedDecoder {
     /// [`TrailersTooLarge`](HttpError::TrailersTooLarge);
     /// `RestError::BodyTooLarge` as soon as a chunk size would take the body past
     /// `max_body`.
-    #[inline]
+    // Inlined on hosts (the fast path then runs without a call); left out of line on
+    // bare-metal targets, which favour code size.
+    #[cfg_attr(not(target_os = "none"), inline)]
     pub fn decode_in_place(&mut self, buf: &mut [u8], out: &mut usize, raw: &mut usize) -> Result<bool, RestError> {
         debug_assert!(*out <= *raw && *raw <= buf.len());
         loop {
@@ -167,14 +169,7 @@ impl ChunkedDecoder {
                     if n == 0 {
                         return Ok(Some(false));
                     }
-                    if self.total == 0 {
-                        // Nothing decoded yet: the body can start where the first
-                        // payload already is.
-                        *out = *raw;
-                    } else if *out != *raw {
-                        buf.copy_within(*raw..*raw + n, *out);
-                    }
-                    *out += n;
+                    *out = append(buf, self.total, *out, *raw, n);
                     *raw += n;
                     self.total += n;
                     if n < rest {
@@ -254,12 +249,7 @@ impl ChunkedDecoder {
             if want > self.max_body {
                 break false;
             }
-            if total == 0 {
-                o = src;
-            } else {
-                buf.copy_within(src..src + size, o);
-            }
-            o += size;
+            o = append(buf, total, o, src, size);
             total = want;
             r = src + size + 2;
         };
@@ -269,6 +259,19 @@ impl ChunkedDecoder {
         }
         done
     }
+}
+
+/// Moves `n` payload bytes from `raw` to the end of the body decoded so far
+/// (`total` bytes ending at `out`) and returns the body's new end. The first payload
+/// is not moved: the body starts where it is.
+#[cfg_attr(target_os = "none", inline(never))]
+#[cfg_attr(not(target_os = "none"), inline)]
+fn append(buf: &mut [u8], total: usize, out: usize, raw: usize, n: usize) -> usize {
+    if total == 0 {
+        return raw + n;
+    }
+    buf.copy_within(raw..raw + n, out);
+    out + n
 }
 
 /// The common chunk-size line at `buf[at..]`, `1*HEXDIG CRLF` without extensions,
@@ -327,13 +330,14 @@ fn parse_size_line(line: &[u8]) -> Result<usize, HttpError> {
     let mut size: usize = 0;
     let mut digits = 0;
     for &b in line {
-        let d = match b {
-            b'0'..=b'9' => b - b'0',
-            b'a'..=b'f' => b - b'a' + 10,
-            b'A'..=b'F' => b - b'A' + 10,
-            _ => break,
-        };
-        size = size.checked_mul(16).and_then(|s| s.checked_add(usize::from(d))).ok_or(HttpError::ChunkSizeOverflow)?;
+        let d = HEX_VALUE[usize::from(b)];
+        if d == 0xff {
+            break;
+        }
+        if size > usize::MAX >> 4 {
+            return Err(HttpError::ChunkSizeOverflow);
+        }
+        size = size << 4 | usize::from(d);
         digits += 1;
     }
     if digits == 0 {
