@@ -487,6 +487,23 @@ mod tests {
     }
 
     #[test]
+    fn fast_path_hands_over_mid_body() {
+        // Plain chunks (fast path), then an extension, a size with leading zeros and
+        // trailers (general path), each whole and split anywhere.
+        ok(b"2\r\nab\r\n3;x=1\r\ncde\r\n1\r\nf\r\n000\r\nX: 1\r\n\r\nNEXT", b"abcdef", b"NEXT");
+        ok(b"2\r\nab\r\n3\r\ncde\r\n0\r\n\r\n0\r\n\r\n", b"abcde", b"0\r\n\r\n");
+        // The limit is hit by a chunk after the fast path has taken the first ones.
+        let mut input = b"1f4\r\n".to_vec();
+        input.extend_from_slice(&[b'a'; 500]);
+        input.extend_from_slice(b"\r\n1f4\r\n");
+        input.extend_from_slice(&[b'b'; 500]);
+        input.extend_from_slice(b"\r\n1\r\nc\r\n0\r\n\r\n");
+        err(&input, HttpErrorOrSize::TooLarge(1001));
+        // A bad CRLF after a payload the fast path could see in full.
+        err(b"2\r\nab\r\n3\r\ncdeXY0\r\n\r\n", HttpErrorOrSize::Http(HttpError::MissingChunkCrlf));
+    }
+
+    #[test]
     fn empty_body() {
         ok(b"0\r\n\r\n", b"", b"");
     }
