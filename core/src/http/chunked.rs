@@ -11,6 +11,10 @@
 use super::HttpError;
 use crate::rest::RestError;
 
+/// Whether `decode_in_place` tries `complete_chunks` first (not on bare-metal
+/// targets, for code size).
+const FAST_PATH: bool = cfg!(not(target_os = "none"));
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 enum State {
@@ -123,24 +127,37 @@ impl ChunkedDecoder {
     /// [`TrailersTooLarge`](HttpError::TrailersTooLarge);
     /// `RestError::BodyTooLarge` as soon as a chunk size would take the body past
     /// `max_body`.
+    // On hosts: inlined, with the fast path for complete chunks. Bare-metal targets
+    // favour code size: there the general state machine alone does the work (same
+    // results; it is what every split-input test exercises) and is not inlined.
+    #[cfg_attr(not(target_os = "none"), inline)]
     pub fn decode_in_place(&mut self, buf: &mut [u8], out: &mut usize, raw: &mut usize) -> Result<bool, RestError> {
         debug_assert!(*out <= *raw && *raw <= buf.len());
+        loop {
+            if FAST_PATH && self.state == State::Size && self.complete_chunks(buf, out, raw) {
+                return Ok(true);
+            }
+            if let Some(done) = self.decode_general(buf, out, raw)? {
+                return Ok(done);
+            }
+        }
+    }
+
+    /// The state machine for everything `complete_chunks` leaves: runs until more
+    /// input is needed (`Some(false)`), the body is done (`Some(true)`), or a chunk
+    /// ended and the next size line may take the fast path again (`None`).
+    fn decode_general(&mut self, buf: &mut [u8], out: &mut usize, raw: &mut usize) -> Result<Option<bool>, RestError> {
         loop {
             match self.state {
                 State::Size => {
                     let avail = &buf[*raw..];
-                    let (size, line_len) = match fast_size_line(avail, self.max_line) {
-                        Some(parsed) => parsed,
-                        None => {
-                            let Some(nl) = find_line(avail, self.max_line) else {
-                                if avail.len() >= self.max_line {
-                                    return Err(HttpError::ChunkLineTooLong.into());
-                                }
-                                return Ok(false);
-                            };
-                            (parse_size_line(&avail[..nl])?, nl + 1)
+                    let Some(nl) = find_line(avail, self.max_line) else {
+                        if avail.len() >= self.max_line {
+                            return Err(HttpError::ChunkLineTooLong.into());
                         }
+                        return Ok(Some(false));
                     };
+                    let (size, line_len) = (parse_size_line(&avail[..nl])?, nl + 1);
                     *raw += line_len;
                     if size == 0 {
                         self.state = State::Trailers;
@@ -155,31 +172,25 @@ impl ChunkedDecoder {
                 State::Data(rest) => {
                     let n = rest.min(buf.len() - *raw);
                     if n == 0 {
-                        return Ok(false);
+                        return Ok(Some(false));
                     }
-                    if self.total == 0 {
-                        // Nothing decoded yet: the body can start where the first
-                        // payload already is.
-                        *out = *raw;
-                    } else if *out != *raw {
-                        buf.copy_within(*raw..*raw + n, *out);
-                    }
-                    *out += n;
+                    *out = append(buf, self.total, *out, *raw, n);
                     *raw += n;
                     self.total += n;
                     if n < rest {
                         self.state = State::Data(rest - n);
-                        return Ok(false);
+                        return Ok(Some(false));
                     }
                     self.state = State::DataEnd;
                 }
                 State::DataEnd => {
                     let avail = &buf[*raw..];
                     match avail {
-                        [] | [b'\r'] => return Ok(false),
+                        [] | [b'\r'] => return Ok(Some(false)),
                         [b'\r', b'\n', ..] => {
                             *raw += 2;
                             self.state = State::Size;
+                            return Ok(None);
                         }
                         _ => return Err(HttpError::MissingChunkCrlf.into()),
                     }
@@ -194,7 +205,7 @@ impl ChunkedDecoder {
                         if avail.len() >= room {
                             return Err(HttpError::TrailersTooLarge.into());
                         }
-                        return Ok(false);
+                        return Ok(Some(false));
                     };
                     let line = &avail[..nl];
                     let Some((&b'\r', field)) = line.split_last() else {
@@ -203,37 +214,94 @@ impl ChunkedDecoder {
                     if field.is_empty() {
                         *raw += self.trailer_bytes + nl + 1;
                         self.state = State::Done;
-                        return Ok(true);
+                        return Ok(Some(true));
                     }
                     check_trailer_field(field)?;
                     self.trailer_bytes += nl + 1;
                 }
-                State::Done => return Ok(true),
+                State::Done => return Ok(Some(true)),
             }
         }
     }
 }
 
-/// The common chunk-size line, `1*HEXDIG CRLF` without extensions, parsed in one
-/// pass: `(size, line length)`. `None` sends everything else (extensions, errors,
-/// incomplete or over-long lines, sizes that might overflow) to the general path,
-/// which gives the same answer for what this accepts.
-#[inline]
-fn fast_size_line(avail: &[u8], max_line: usize) -> Option<(usize, usize)> {
+impl ChunkedDecoder {
+    /// The fast path, for state `Size`: consumes every complete chunk in `buf[*raw..]`
+    /// that has a plain size line (`fast_size_line`), its whole payload and its CRLF,
+    /// and an empty trailer section (`0\r\n\r\n`). Stops, leaving the state at
+    /// `Size`, at the first thing that is not all there or not that simple, where the
+    /// general path takes over (and reports any error). Returns true when done.
+    #[inline]
+    fn complete_chunks(&mut self, buf: &mut [u8], out: &mut usize, raw: &mut usize) -> bool {
+        let (mut o, mut r, mut total) = (*out, *raw, self.total);
+        let done = loop {
+            let Some((size, line_len)) = fast_size_line(buf, r, self.max_line) else {
+                break false;
+            };
+            let src = r + line_len;
+            if size == 0 {
+                if buf.get(src..src + 2) == Some(&b"\r\n"[..]) {
+                    r = src + 2;
+                    break true;
+                }
+                break false;
+            }
+            // `size` has fewer than usize::BITS / 4 hex digits: `size + 2` can't overflow.
+            if buf.len() - src < size + 2 || buf[src + size..src + size + 2] != *b"\r\n" {
+                break false;
+            }
+            let want = total.saturating_add(size);
+            if want > self.max_body {
+                break false;
+            }
+            o = append(buf, total, o, src, size);
+            total = want;
+            r = src + size + 2;
+        };
+        (*out, *raw, self.total) = (o, r, total);
+        if done {
+            self.state = State::Done;
+        }
+        done
+    }
+}
+
+/// Moves `n` payload bytes from `raw` to the end of the body decoded so far
+/// (`total` bytes ending at `out`) and returns the body's new end. The first payload
+/// is not moved: the body starts where it is.
+#[cfg_attr(target_os = "none", inline(never))]
+#[cfg_attr(not(target_os = "none"), inline)]
+fn append(buf: &mut [u8], total: usize, out: usize, raw: usize, n: usize) -> usize {
+    if total == 0 {
+        return raw + n;
+    }
+    buf.copy_within(raw..raw + n, out);
+    out + n
+}
+
+/// The common chunk-size line at `buf[at..]`, `1*HEXDIG CRLF` without extensions,
+/// parsed in one pass: `(size, line length)`. `None` for everything else
+/// (extensions, errors, incomplete or over-long lines, sizes that might overflow),
+/// which the general path (`find_line`, `parse_size_line`) decides; it gives the
+/// same answer for what this accepts.
+#[inline(always)]
+fn fast_size_line(buf: &[u8], at: usize, max_line: usize) -> Option<(usize, usize)> {
     // Fewer than usize::BITS / 4 digits can't overflow.
     let max_digits = (usize::BITS / 4) as usize - 1;
+    let end = buf.len().min(at.saturating_add(max_digits));
+    let mut i = at;
     let mut size = 0usize;
-    let mut i = 0;
-    while i < avail.len() && i < max_digits {
-        let d = HEX_VALUE[usize::from(avail[i])];
+    while i < end {
+        let d = HEX_VALUE[usize::from(buf[i])];
         if d == 0xff {
             break;
         }
         size = size << 4 | usize::from(d);
         i += 1;
     }
-    let ok = i > 0 && i + 2 <= max_line && avail.get(i..i + 2) == Some(&b"\r\n"[..]);
-    ok.then_some((size, i + 2))
+    let digits = i - at;
+    let ok = digits > 0 && digits + 2 <= max_line && buf.get(i..i + 2) == Some(&b"\r\n"[..]);
+    ok.then_some((size, digits + 2))
 }
 
 static HEX_VALUE: [u8; 256] = {
@@ -267,13 +335,14 @@ fn parse_size_line(line: &[u8]) -> Result<usize, HttpError> {
     let mut size: usize = 0;
     let mut digits = 0;
     for &b in line {
-        let d = match b {
-            b'0'..=b'9' => b - b'0',
-            b'a'..=b'f' => b - b'a' + 10,
-            b'A'..=b'F' => b - b'A' + 10,
-            _ => break,
-        };
-        size = size.checked_mul(16).and_then(|s| s.checked_add(usize::from(d))).ok_or(HttpError::ChunkSizeOverflow)?;
+        let d = HEX_VALUE[usize::from(b)];
+        if d == 0xff {
+            break;
+        }
+        if size > usize::MAX >> 4 {
+            return Err(HttpError::ChunkSizeOverflow);
+        }
+        size = size << 4 | usize::from(d);
         digits += 1;
     }
     if digits == 0 {
@@ -379,14 +448,15 @@ mod tests {
         {
             let nl = line.iter().position(|&b| b == b'\n').unwrap();
             let general = parse_size_line(&line[..nl]).ok().map(|n| (n, nl + 1));
-            if let Some(fast) = fast_size_line(line, 64) {
+            if let Some(fast) = fast_size_line(line, 0, 64) {
                 assert_eq!(Some(fast), general, "{line:?}");
             }
         }
-        assert_eq!(fast_size_line(b"1a\r\n", 64), Some((26, 4)));
-        assert_eq!(fast_size_line(b"1a\r\n", 3), None, "over the line limit: general path decides");
-        assert_eq!(fast_size_line(b"1a\r", 64), None);
-        assert_eq!(fast_size_line(b"1a;x\r\n", 64), None);
+        assert_eq!(fast_size_line(b"1a\r\n", 0, 64), Some((26, 4)));
+        assert_eq!(fast_size_line(b"xx1a\r\n", 2, 64), Some((26, 4)));
+        assert_eq!(fast_size_line(b"1a\r\n", 0, 3), None, "over the line limit: general path decides");
+        assert_eq!(fast_size_line(b"1a\r", 0, 64), None);
+        assert_eq!(fast_size_line(b"1a;x\r\n", 0, 64), None);
     }
 
     /// Decodes like `decode`, returning the trailer section instead of the rest.
@@ -414,6 +484,23 @@ mod tests {
         check_all_splits(input, decode_trailers);
         assert_eq!(decode_trailers(&[input]), Ok((b"abc".to_vec(), b"X-Sum: 1\r\nExpires:\tnever \r\n".to_vec())));
         assert_eq!(decode_trailers(&[b"3\r\nabc\r\n0\r\n\r\n"]), Ok((b"abc".to_vec(), vec![])));
+    }
+
+    #[test]
+    fn fast_path_hands_over_mid_body() {
+        // Plain chunks (fast path), then an extension, a size with leading zeros and
+        // trailers (general path), each whole and split anywhere.
+        ok(b"2\r\nab\r\n3;x=1\r\ncde\r\n1\r\nf\r\n000\r\nX: 1\r\n\r\nNEXT", b"abcdef", b"NEXT");
+        ok(b"2\r\nab\r\n3\r\ncde\r\n0\r\n\r\n0\r\n\r\n", b"abcde", b"0\r\n\r\n");
+        // The limit is hit by a chunk after the fast path has taken the first ones.
+        let mut input = b"1f4\r\n".to_vec();
+        input.extend_from_slice(&[b'a'; 500]);
+        input.extend_from_slice(b"\r\n1f4\r\n");
+        input.extend_from_slice(&[b'b'; 500]);
+        input.extend_from_slice(b"\r\n1\r\nc\r\n0\r\n\r\n");
+        err(&input, HttpErrorOrSize::TooLarge(1001));
+        // A bad CRLF after a payload the fast path could see in full.
+        err(b"2\r\nab\r\n3\r\ncdeXY0\r\n\r\n", HttpErrorOrSize::Http(HttpError::MissingChunkCrlf));
     }
 
     #[test]

@@ -47,6 +47,12 @@ impl FramingHeaders {
             }
             17 if token_eq(name, b"transfer-encoding") => {
                 self.transfer_encoding = true;
+                if token_eq(value, b"chunked") {
+                    // The common case: one coding.
+                    self.codings += 1;
+                    self.chunked_last = true;
+                    return Ok(());
+                }
                 for item in value.split(|&b| b == b',') {
                     let coding = trim_ows(item);
                     if coding.is_empty() {
