@@ -8,7 +8,7 @@ use futures_core::Stream;
 use futures_sink::Sink;
 use nexus_net::ws::{CloseCode, CloseFrame, ControlPayload, Message, OpCode, Role};
 use tokio::io::{AsyncRead, AsyncWrite, ReadHalf, WriteHalf};
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, MutexGuard};
 
 use super::WsError;
 use crate::connect::MaybeTlsStream;
@@ -210,7 +210,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsWriter<S> {
     /// Send a Close. As [`WsStream::close`](super::WsStream::close); keep receiving on
     /// the reader half until `None` to complete the handshake.
     pub async fn close(&self, code: CloseCode, reason: &str) -> Result<(), WsError> {
-        let mut shared = self.shared.lock().await;
+        let mut shared = self.lock().await;
         let Shared { io, wr, close_received } = &mut *shared;
         if wr.poisoned {
             return Err(WsError::Poisoned);
@@ -225,14 +225,24 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsWriter<S> {
         Ok(())
     }
 
+    /// The writer's lock: taken at once when free (the usual case: no other send in
+    /// flight), else waited for in turn (tokio's `Mutex` is fair, and `try_lock`
+    /// never takes a lock that is being handed to a waiter).
+    async fn lock(&self) -> MutexGuard<'_, Shared<S>> {
+        match self.shared.try_lock() {
+            Ok(guard) => guard,
+            Err(_) => self.shared.lock().await,
+        }
+    }
+
     async fn send_data(&self, opcode: OpCode, payload: &[u8]) -> Result<(), WsError> {
-        let mut shared = self.shared.lock().await;
+        let mut shared = self.lock().await;
         let Shared { io, wr, .. } = &mut *shared;
         wr.send_message(io, opcode, payload).await
     }
 
     async fn send_control(&self, opcode: OpCode, payload: &[u8]) -> Result<(), WsError> {
-        let mut shared = self.shared.lock().await;
+        let mut shared = self.lock().await;
         let Shared { io, wr, .. } = &mut *shared;
         wr.check_open()?;
         wr.queue_control(opcode, payload)?;
