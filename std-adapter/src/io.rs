@@ -9,6 +9,8 @@
 //! with the next flush.
 
 use std::io::{self, IoSlice};
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use nexus_net::ws::{
@@ -134,6 +136,16 @@ impl WriteSide {
         &mut self.buf
     }
 
+    /// Free the buffer when nothing is queued (after the handshake): the first send
+    /// allocates it again, sized to need.
+    pub fn release_idle(&mut self) {
+        if self.start == self.end {
+            self.buf = Vec::new();
+            self.start = 0;
+            self.end = 0;
+        }
+    }
+
     /// Queue `bytes` verbatim (a handshake head).
     pub fn queue_raw(&mut self, len: usize) {
         self.start = 0;
@@ -199,16 +211,24 @@ impl WriteSide {
     /// Write out everything queued, then flush the transport (TLS keeps records
     /// buffered until then).
     pub async fn flush<W: AsyncWrite + Unpin>(&mut self, io: &mut W) -> io::Result<()> {
+        std::future::poll_fn(|cx| self.poll_flush(io, cx)).await
+    }
+
+    /// [`flush`](Self::flush) as a poll function: one small future instead of a write
+    /// and a flush future per call. A write that completes is recorded before the
+    /// next poll, so a dropped flush resumes where it stopped.
+    #[inline]
+    fn poll_flush<W: AsyncWrite + Unpin>(&mut self, io: &mut W, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         while self.start < self.end {
-            let n = io.write(&self.buf[self.start..self.end]).await?;
+            let n = ready!(Pin::new(&mut *io).poll_write(cx, &self.buf[self.start..self.end]))?;
             if n == 0 {
-                return Err(io::ErrorKind::WriteZero.into());
+                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }
             self.start += n;
         }
         self.start = 0;
         self.end = 0;
-        io.flush().await
+        Pin::new(io).poll_flush(cx)
     }
 
     /// Give up on the write side after a write failed at the end of the connection:
@@ -418,8 +438,17 @@ impl ReadSide {
         self.inflate.as_ref().map(|i| i.params)
     }
 
+    /// Whether anything but decoding is due: a reply to send, a message or an error
+    /// to hand out, the end of the stream or of the close handshake. One test for the
+    /// usual case (all clear) on every `recv`.
+    #[inline]
+    pub fn has_work(&self) -> bool {
+        self.reply.is_some() || self.ready.is_some() || self.failure.is_some() || self.finished || self.close_received
+    }
+
     /// The message the last [`step`](Self::step) completed (decompressed if it was
     /// compressed).
+    #[inline]
     pub fn message(&self) -> Option<Message<'_>> {
         #[cfg(feature = "deflate")]
         if let Some(message) = self.inflate.as_ref().and_then(|i| i.message()) {

@@ -57,7 +57,21 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsReader<S> {
     /// [`WsStream::recv`](super::WsStream::recv), cancel-safe as well.
     pub async fn recv(&mut self) -> Result<Option<Message<'_>>, WsError> {
         loop {
-            if let Some(reply) = self.rd.reply {
+            // The usual state, checked first: nothing to answer, report or finish.
+            if !self.rd.has_work() {
+                match self.rd.step() {
+                    Step::Message => break,
+                    Step::Recorded => continue,
+                    Step::NeedRead => {
+                        if !self.rd.fill(&mut self.io).await? {
+                            return Ok(None);
+                        }
+                        continue;
+                    }
+                }
+            }
+            if let Some(reply) = &self.rd.reply {
+                let reply = *reply;
                 // A Close (reply or failure) must go out: wait for the writer half. A
                 // pong or keep-alive ping must not block reading while the writer half
                 // is busy (both peers blocked on writes would deadlock): it is retried
@@ -86,15 +100,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsReader<S> {
                     }
                 }
             }
-            if let Some(error) = self.rd.failure.take() {
+            if self.rd.failure.is_some() {
                 self.rd.finished = true;
                 let mut shared = self.writer.lock().await;
                 let Shared { io, wr, .. } = &mut *shared;
                 let _ = wr.shutdown(io).await;
-                return Err(error);
+                if let Some(error) = self.rd.failure.take() {
+                    return Err(error);
+                }
             }
-            if let Some(message) = self.rd.ready.take() {
-                return Ok(Some(message));
+            if self.rd.ready.is_some() {
+                return Ok(self.rd.ready.take());
             }
             if self.rd.finished {
                 return Ok(None);

@@ -46,7 +46,9 @@ pub struct WsStream<S = MaybeTlsStream> {
 }
 
 impl<S> WsStream<S> {
-    pub(crate) fn from_parts(io: S, rd: ReadSide, wr: WriteSide, subprotocol: Option<String>) -> Self {
+    pub(crate) fn from_parts(io: S, rd: ReadSide, mut wr: WriteSide, subprotocol: Option<String>) -> Self {
+        // The handshake head is sent: an idle connection keeps no write buffer.
+        wr.release_idle();
         Self { io, rd, wr, subprotocol }
     }
 
@@ -101,8 +103,23 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
     /// was sent), [`WsError::Io`], [`WsError::Timeout`] from the idle timeout.
     pub async fn recv(&mut self) -> Result<Option<Message<'_>>, WsError> {
         loop {
-            if let Some(reply) = self.rd.reply.take() {
-                self.wr.queue_reply(reply);
+            // The usual state, checked first: nothing to answer, report or finish.
+            if !self.rd.has_work() && !self.wr.has_pending() {
+                match self.rd.step() {
+                    Step::Message => break,
+                    Step::Recorded => continue,
+                    Step::NeedRead => {
+                        if !self.rd.fill(&mut self.io).await? {
+                            return Ok(None);
+                        }
+                        continue;
+                    }
+                }
+            }
+            if self.rd.reply.is_some() {
+                if let Some(reply) = self.rd.reply.take() {
+                    self.wr.queue_reply(reply);
+                }
             }
             if self.wr.has_pending() {
                 if let Err(e) = self.wr.flush(&mut self.io).await {
@@ -115,13 +132,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
                     }
                 }
             }
-            if let Some(error) = self.rd.failure.take() {
-                self.rd.finished = true;
-                let _ = self.wr.shutdown(&mut self.io).await;
-                return Err(error);
+            if self.rd.failure.is_some() {
+                if let Some(error) = self.rd.failure.take() {
+                    self.rd.finished = true;
+                    let _ = self.wr.shutdown(&mut self.io).await;
+                    return Err(error);
+                }
             }
-            if let Some(message) = self.rd.ready.take() {
-                return Ok(Some(message));
+            if self.rd.ready.is_some() {
+                return Ok(self.rd.ready.take());
             }
             if self.rd.finished {
                 return Ok(None);
@@ -153,8 +172,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
     /// Queue what the read side wants sent; when a send can't start, still get the
     /// queued bytes (a close reply) out before reporting why.
     async fn prepare_send(&mut self) -> Result<(), WsError> {
-        if let Some(reply) = self.rd.reply.take() {
-            self.wr.queue_reply(reply);
+        if self.rd.reply.is_some() {
+            if let Some(reply) = self.rd.reply.take() {
+                self.wr.queue_reply(reply);
+            }
         }
         if let Err(e) = self.wr.check_open() {
             if self.wr.has_pending() && !self.wr.poisoned {
