@@ -104,6 +104,7 @@ impl WriteSide {
 
     /// Room for `n` more bytes at `end`: move queued bytes to the front first, and
     /// grow only if that is not enough (control frames after a full buffer).
+    #[inline]
     fn room(&mut self, n: usize) -> &mut [u8] {
         if self.buf.len() - self.end < n {
             if self.start > 0 {
@@ -276,22 +277,47 @@ impl WriteSide {
             }
             return result;
         }
-        self.send_frames(io, opcode, payload).await
+        // The usual case inline (no further future): the message fits, one write.
+        if self.queue_message(opcode, payload)? {
+            return Ok(std::future::poll_fn(|cx| self.poll_flush(io, cx)).await?);
+        }
+        self.send_streamed(io, opcode, payload).await
     }
 
+    /// Encode the message into the buffer behind what is queued, if it fits the
+    /// capacity; `Ok(false)` when it must be streamed.
+    #[inline]
+    fn queue_message(&mut self, opcode: OpCode, payload: &[u8]) -> Result<bool, WsError> {
+        let needed = self.writer.encoded_len(payload.len());
+        if needed > self.cap.max(self.buf.len()) - (self.end - self.start) {
+            return Ok(false);
+        }
+        self.room(needed);
+        let n = self.writer.encode_message(opcode, payload, &mut self.buf[self.end..])?;
+        self.end += n;
+        Ok(true)
+    }
+
+    #[cfg(feature = "deflate")]
     async fn send_frames<W: AsyncWrite + Unpin>(
         &mut self,
         io: &mut W,
         opcode: OpCode,
         payload: &[u8],
     ) -> Result<(), WsError> {
-        let needed = self.writer.encoded_len(payload.len());
-        if needed <= self.cap.max(self.buf.len()) - (self.end - self.start) {
-            self.room(needed);
-            let n = self.writer.encode_message(opcode, payload, &mut self.buf[self.end..])?;
-            self.end += n;
+        if self.queue_message(opcode, payload)? {
             return Ok(self.flush(io).await?);
         }
+        self.send_streamed(io, opcode, payload).await
+    }
+
+    /// Send a message larger than the buffer's free capacity, frame by frame.
+    async fn send_streamed<W: AsyncWrite + Unpin>(
+        &mut self,
+        io: &mut W,
+        opcode: OpCode,
+        payload: &[u8],
+    ) -> Result<(), WsError> {
         self.poisoned = true;
         if self.writer.role() == Role::Client && self.buf.len() < self.cap {
             // Masked payloads are streamed through the buffer: use all of it.
@@ -468,15 +494,20 @@ impl ReadSide {
     }
 
     /// Decode what is buffered, recording the replies the protocol calls for.
+    #[inline]
     pub fn step(&mut self) -> Step {
-        #[cfg(feature = "deflate")]
-        if let Some(inflate) = self.inflate.as_mut() {
-            inflate.clear();
-        }
         // Nothing buffered (the usual state after a message): read, without a call
         // into the codec that would only say so.
         if self.reader.is_idle() {
             return Step::NeedRead;
+        }
+        self.decode()
+    }
+
+    fn decode(&mut self) -> Step {
+        #[cfg(feature = "deflate")]
+        if let Some(inflate) = self.inflate.as_mut() {
+            inflate.clear();
         }
         let advanced = self.reader.advance();
         #[cfg(feature = "deflate")]

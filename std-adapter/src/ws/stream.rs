@@ -193,14 +193,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
     /// # Errors
     /// [`WsError::Closed`] after the close handshake began, [`WsError::Io`].
     pub async fn send_text(&mut self, text: &str) -> Result<(), WsError> {
-        self.prepare_send().await?;
-        self.wr.send_message(&mut self.io, OpCode::Text, text.as_bytes()).await
+        self.send_data(OpCode::Text, text.as_bytes()).await
     }
 
     /// Send a binary message. As [`send_text`](Self::send_text).
     pub async fn send_binary(&mut self, data: &[u8]) -> Result<(), WsError> {
-        self.prepare_send().await?;
-        self.wr.send_message(&mut self.io, OpCode::Binary, data).await
+        self.send_data(OpCode::Binary, data).await
+    }
+
+    async fn send_data(&mut self, opcode: OpCode, payload: &[u8]) -> Result<(), WsError> {
+        // Nothing to answer first and open: straight to the write (no extra future).
+        if self.rd.reply.is_some() || self.wr.check_open().is_err() {
+            self.prepare_send().await?;
+        }
+        self.wr.send_message(&mut self.io, opcode, payload).await
     }
 
     /// Send a ping (payload at most 125 bytes).
@@ -230,8 +236,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
     /// Send any message: text, binary, ping, pong, or close (as [`close`](Self::close)).
     pub async fn send(&mut self, message: Message<'_>) -> Result<(), WsError> {
         match message {
-            Message::Text(text) => self.send_text(text).await,
-            Message::Binary(data) => self.send_binary(data).await,
+            Message::Text(text) => self.send_data(OpCode::Text, text.as_bytes()).await,
+            Message::Binary(data) => self.send_data(OpCode::Binary, data).await,
             Message::Ping(p) => self.send_ping(p).await,
             Message::Pong(p) => self.send_pong(p).await,
             Message::Close(frame) => self.close(frame.code(), frame.reason()).await,
@@ -278,7 +284,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
     ///
     /// The reader half still answers the peer's Close (and pings, with `auto_pong`)
     /// through the writer half's lock.
-    pub fn split(self) -> (WsReader<S>, WsWriter<S>) {
+    ///
+    /// A plain TCP transport ([`TcpStream`](tokio::net::TcpStream), or a
+    /// [`MaybeTlsStream::Plain`]) is split into tokio's owned halves, so reads and
+    /// writes take no lock; other transports (TLS) share one through
+    /// `tokio::io::split`.
+    pub fn split(self) -> (WsReader<S>, WsWriter<S>)
+    where
+        S: 'static,
+    {
         split::split(self.io, self.rd, self.wr, self.subprotocol)
     }
 }
