@@ -9,6 +9,8 @@
 //! with the next flush.
 
 use std::io::{self, IoSlice};
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use nexus_net::ws::{
@@ -33,6 +35,10 @@ pub(crate) fn mask_rng() -> MaskRng {
 /// The smallest write buffer: a header plus a whole control frame, with room to spare.
 pub(crate) const MIN_WRITE_BUFFER: usize = 256;
 
+/// What the write buffer starts at when a handshake head is written into it; it grows
+/// (doubling, up to the configured capacity) as messages need.
+const INITIAL_WRITE_BUFFER: usize = 512;
+
 /// A control frame the read side wants sent.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Reply {
@@ -49,8 +55,13 @@ pub(crate) enum Reply {
 /// The write half of the state: encoder, buffer, and whether a Close went out.
 pub(crate) struct WriteSide {
     writer: FrameWriter<MaskRng>,
-    /// Always `buf.len()` bytes long; `start..end` are queued, unsent bytes.
+    /// `start..end` are queued, unsent bytes. Allocated lazily: empty until the
+    /// handshake head, then grown (zero-filled, so `buf.len()` is its usable size) as
+    /// sends need, up to `cap`; an idle connection holds only what it has used.
     buf: Vec<u8>,
+    /// The configured capacity: messages up to this size (with their header) go out
+    /// in one write; larger ones are streamed through a buffer of this size.
+    cap: usize,
     start: usize,
     end: usize,
     /// A Close frame has been queued: no data or ping may follow it.
@@ -69,7 +80,8 @@ impl WriteSide {
         let capacity = capacity.max(MIN_WRITE_BUFFER);
         Self {
             writer: FrameWriter::new(role, mask_rng()),
-            buf: vec![0; capacity],
+            buf: Vec::new(),
+            cap: capacity,
             start: 0,
             end: 0,
             close_sent: false,
@@ -92,6 +104,7 @@ impl WriteSide {
 
     /// Room for `n` more bytes at `end`: move queued bytes to the front first, and
     /// grow only if that is not enough (control frames after a full buffer).
+    #[inline]
     fn room(&mut self, n: usize) -> &mut [u8] {
         if self.buf.len() - self.end < n {
             if self.start > 0 {
@@ -100,16 +113,38 @@ impl WriteSide {
                 self.start = 0;
             }
             if self.buf.len() - self.end < n {
-                self.buf.resize(self.end + n, 0);
+                self.grow(self.end + n);
             }
         }
         &mut self.buf[self.end..]
     }
 
-    /// The buffer as a scratch area for a handshake head (nothing is queued then).
+    /// Grow the buffer to at least `needed` bytes: doubling, capped at the configured
+    /// capacity unless `needed` is beyond it (a control frame after a full buffer).
+    #[cold]
+    fn grow(&mut self, needed: usize) {
+        let len = (self.buf.len() * 2).max(INITIAL_WRITE_BUFFER).min(self.cap).max(needed);
+        self.buf.resize(len, 0);
+    }
+
+    /// The buffer as a scratch area for a handshake head (nothing is queued then), at
+    /// least [`INITIAL_WRITE_BUFFER`] bytes long (the caller doubles it as needed).
     pub fn scratch(&mut self) -> &mut Vec<u8> {
         debug_assert!(self.start == self.end);
+        if self.buf.len() < INITIAL_WRITE_BUFFER {
+            self.buf.resize(INITIAL_WRITE_BUFFER, 0);
+        }
         &mut self.buf
+    }
+
+    /// Free the buffer when nothing is queued (after the handshake): the first send
+    /// allocates it again, sized to need.
+    pub fn release_idle(&mut self) {
+        if self.start == self.end {
+            self.buf = Vec::new();
+            self.start = 0;
+            self.end = 0;
+        }
     }
 
     /// Queue `bytes` verbatim (a handshake head).
@@ -177,16 +212,24 @@ impl WriteSide {
     /// Write out everything queued, then flush the transport (TLS keeps records
     /// buffered until then).
     pub async fn flush<W: AsyncWrite + Unpin>(&mut self, io: &mut W) -> io::Result<()> {
+        std::future::poll_fn(|cx| self.poll_flush(io, cx)).await
+    }
+
+    /// [`flush`](Self::flush) as a poll function: one small future instead of a write
+    /// and a flush future per call. A write that completes is recorded before the
+    /// next poll, so a dropped flush resumes where it stopped.
+    #[inline]
+    fn poll_flush<W: AsyncWrite + Unpin>(&mut self, io: &mut W, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         while self.start < self.end {
-            let n = io.write(&self.buf[self.start..self.end]).await?;
+            let n = ready!(Pin::new(&mut *io).poll_write(cx, &self.buf[self.start..self.end]))?;
             if n == 0 {
-                return Err(io::ErrorKind::WriteZero.into());
+                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }
             self.start += n;
         }
         self.start = 0;
         self.end = 0;
-        io.flush().await
+        Pin::new(io).poll_flush(cx)
     }
 
     /// Give up on the write side after a write failed at the end of the connection:
@@ -234,23 +277,52 @@ impl WriteSide {
             }
             return result;
         }
-        self.send_frames(io, opcode, payload).await
+        // The usual case inline (no further future): the message fits, one write.
+        if self.queue_message(opcode, payload)? {
+            return Ok(std::future::poll_fn(|cx| self.poll_flush(io, cx)).await?);
+        }
+        self.send_streamed(io, opcode, payload).await
     }
 
+    /// Encode the message into the buffer behind what is queued, if it fits the
+    /// capacity; `Ok(false)` when it must be streamed.
+    #[inline]
+    fn queue_message(&mut self, opcode: OpCode, payload: &[u8]) -> Result<bool, WsError> {
+        let needed = self.writer.encoded_len(payload.len());
+        if needed > self.cap.max(self.buf.len()) - (self.end - self.start) {
+            return Ok(false);
+        }
+        self.room(needed);
+        let n = self.writer.encode_message(opcode, payload, &mut self.buf[self.end..])?;
+        self.end += n;
+        Ok(true)
+    }
+
+    #[cfg(feature = "deflate")]
     async fn send_frames<W: AsyncWrite + Unpin>(
         &mut self,
         io: &mut W,
         opcode: OpCode,
         payload: &[u8],
     ) -> Result<(), WsError> {
-        let needed = self.writer.encoded_len(payload.len());
-        if needed <= self.buf.len() - (self.end - self.start) {
-            self.room(needed);
-            let n = self.writer.encode_message(opcode, payload, &mut self.buf[self.end..])?;
-            self.end += n;
+        if self.queue_message(opcode, payload)? {
             return Ok(self.flush(io).await?);
         }
+        self.send_streamed(io, opcode, payload).await
+    }
+
+    /// Send a message larger than the buffer's free capacity, frame by frame.
+    async fn send_streamed<W: AsyncWrite + Unpin>(
+        &mut self,
+        io: &mut W,
+        opcode: OpCode,
+        payload: &[u8],
+    ) -> Result<(), WsError> {
         self.poisoned = true;
+        if self.writer.role() == Role::Client && self.buf.len() < self.cap {
+            // Masked payloads are streamed through the buffer: use all of it.
+            self.grow(self.cap);
+        }
         let Self { writer, buf, start, end, .. } = self;
         for frame in writer.fragments(opcode, payload)? {
             if frame.mask().is_none() {
@@ -392,8 +464,17 @@ impl ReadSide {
         self.inflate.as_ref().map(|i| i.params)
     }
 
+    /// Whether anything but decoding is due: a reply to send, a message or an error
+    /// to hand out, the end of the stream or of the close handshake. One test for the
+    /// usual case (all clear) on every `recv`.
+    #[inline]
+    pub fn has_work(&self) -> bool {
+        self.reply.is_some() || self.ready.is_some() || self.failure.is_some() || self.finished || self.close_received
+    }
+
     /// The message the last [`step`](Self::step) completed (decompressed if it was
     /// compressed).
+    #[inline]
     pub fn message(&self) -> Option<Message<'_>> {
         #[cfg(feature = "deflate")]
         if let Some(message) = self.inflate.as_ref().and_then(|i| i.message()) {
@@ -413,7 +494,17 @@ impl ReadSide {
     }
 
     /// Decode what is buffered, recording the replies the protocol calls for.
+    #[inline]
     pub fn step(&mut self) -> Step {
+        // Nothing buffered (the usual state after a message): read, without a call
+        // into the codec that would only say so.
+        if self.reader.is_idle() {
+            return Step::NeedRead;
+        }
+        self.decode()
+    }
+
+    fn decode(&mut self) -> Step {
         #[cfg(feature = "deflate")]
         if let Some(inflate) = self.inflate.as_mut() {
             inflate.clear();
@@ -517,5 +608,110 @@ impl ReadSide {
         })
         .await;
         self.finished = true;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Decode every frame in `wire` as the other end of `role` would, data messages
+    /// as `(opcode, payload)`.
+    fn decode(role: Role, wire: &[u8]) -> Vec<(OpCode, Vec<u8>)> {
+        let peer = if role == Role::Client { Role::Server } else { Role::Client };
+        let mut reader = FrameReader::new(peer, vec![0u8; 1024], Limits::default());
+        let mut input = wire;
+        let mut out = Vec::new();
+        loop {
+            match reader.advance().expect("valid frames") {
+                Progress::Message => out.push(match reader.message().expect("a message") {
+                    Message::Text(t) => (OpCode::Text, t.as_bytes().to_vec()),
+                    Message::Binary(b) => (OpCode::Binary, b.to_vec()),
+                    Message::Ping(p) => (OpCode::Ping, p.to_vec()),
+                    Message::Pong(p) => (OpCode::Pong, p.to_vec()),
+                    Message::Close(_) => (OpCode::Close, Vec::new()),
+                }),
+                Progress::NeedMore if input.is_empty() => return out,
+                Progress::NeedMore => {
+                    let spare = reader.spare();
+                    let n = spare.len().min(input.len());
+                    spare[..n].copy_from_slice(&input[..n]);
+                    reader.commit(n);
+                    input = &input[n..];
+                }
+            }
+        }
+    }
+
+    fn payload(len: usize, seed: u8) -> Vec<u8> {
+        (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
+    }
+
+    #[tokio::test]
+    async fn write_buffer_is_allocated_on_first_use() {
+        for role in [Role::Client, Role::Server] {
+            let mut wr = WriteSide::new(role, 64 << 10);
+            assert_eq!(wr.buf.len(), 0, "an idle connection holds no write buffer");
+            let mut wire = Vec::new();
+            let msg = payload(40, 1);
+            wr.send_message(&mut wire, OpCode::Binary, &msg).await.unwrap();
+            assert_eq!(wr.buf.len(), INITIAL_WRITE_BUFFER, "a small send allocates a small buffer");
+            assert_eq!(decode(role, &wire), vec![(OpCode::Binary, msg)]);
+        }
+    }
+
+    #[tokio::test]
+    async fn first_send_larger_than_the_buffer_is_streamed() {
+        for role in [Role::Client, Role::Server] {
+            for len in [MIN_WRITE_BUFFER, 10_000, 200_000] {
+                let mut wr = WriteSide::new(role, MIN_WRITE_BUFFER);
+                let mut wire = Vec::new();
+                let msg = payload(len, 2);
+                wr.send_message(&mut wire, OpCode::Binary, &msg).await.unwrap();
+                assert!(!wr.poisoned && !wr.has_pending());
+                assert!(wr.buf.len() <= MIN_WRITE_BUFFER, "{role:?} {len}: {}", wr.buf.len());
+                assert_eq!(decode(role, &wire), vec![(OpCode::Binary, msg)], "{role:?} {len}");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn sends_after_growth_keep_frames_whole_and_ordered() {
+        for role in [Role::Client, Role::Server] {
+            let cap = 4096;
+            let mut wr = WriteSide::new(role, cap);
+            let mut wire = Vec::new();
+            let mut expected = Vec::new();
+            // Growing, at the capacity, beyond it (streamed), shrinking, with control
+            // frames queued in between.
+            for (i, len) in [10, 600, 1500, 4000, cap - 8, cap, 9000, 3, 70_000, 200, 0].into_iter().enumerate() {
+                let msg = payload(len, i as u8);
+                let opcode = if i % 2 == 0 { OpCode::Binary } else { OpCode::Text };
+                let msg = if opcode == OpCode::Text { vec![b'a' + (i as u8); len] } else { msg };
+                wr.send_message(&mut wire, opcode, &msg).await.unwrap();
+                expected.push((opcode, msg));
+                assert!(wr.buf.len() <= cap, "{role:?} {len}: {}", wr.buf.len());
+                if i % 3 == 0 {
+                    wr.queue_control(OpCode::Pong, b"pong").unwrap();
+                    expected.push((OpCode::Pong, b"pong".to_vec()));
+                }
+            }
+            wr.flush(&mut wire).await.unwrap();
+            assert_eq!(decode(role, &wire), expected, "{role:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn handshake_scratch_then_send() {
+        let mut wr = WriteSide::new(Role::Client, 64 << 10);
+        let scratch = wr.scratch();
+        assert!(scratch.len() >= INITIAL_WRITE_BUFFER);
+        scratch[..4].copy_from_slice(b"GET ");
+        wr.queue_raw(4);
+        let mut wire = Vec::new();
+        let msg = payload(3000, 7);
+        wr.send_message(&mut wire, OpCode::Binary, &msg).await.unwrap();
+        assert_eq!(&wire[..4], b"GET ");
+        assert_eq!(decode(Role::Client, &wire[4..]), vec![(OpCode::Binary, msg)]);
     }
 }

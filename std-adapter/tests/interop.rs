@@ -602,3 +602,58 @@ async fn wss_client_certificate() {
     })
     .await
 }
+
+/// `split` over TLS (which goes through `tokio::io::split`, the session being shared by
+/// both directions) on both ends: our client against our server, full duplex from
+/// separate tasks, messages larger than the buffers, then the close handshake.
+#[tokio::test]
+async fn wss_split_both_ends() {
+    within(async {
+        let cert = localhost_cert();
+        let (l, _) = listener().await;
+        let port = l.local_addr().unwrap().port();
+        let server_tls = cert.server();
+        let server = tokio::spawn(async move {
+            let (tcp, _) = l.accept().await.unwrap();
+            let ws = WsStreamBuilder::new().accept_tls(tcp, &server_tls).await.unwrap();
+            let (mut rx, tx) = ws.split();
+            let mut echoed = 0;
+            while let Some(m) = rx.recv().await.unwrap() {
+                if matches!(m, Message::Text(_) | Message::Binary(_)) {
+                    tx.send(m).await.unwrap();
+                    echoed += 1;
+                }
+            }
+            echoed
+        });
+        let ws = WsStreamBuilder::new()
+            .tls(&cert.client())
+            .write_buffer_capacity(4096)
+            .connect(&format!("wss://localhost:{port}/"))
+            .await
+            .unwrap();
+        let (mut rx, tx) = ws.split();
+        let sizes = [0usize, 40, 5000, 100_000, 128];
+        let sender = tokio::spawn(async move {
+            for (i, &len) in sizes.iter().enumerate() {
+                tx.send_binary(&vec![i as u8; len]).await.unwrap();
+            }
+            tx
+        });
+        for (i, &len) in sizes.iter().enumerate() {
+            match rx.recv().await.unwrap() {
+                Some(Message::Binary(b)) => assert_eq!(b, &vec![i as u8; len][..], "message {i}"),
+                other => panic!("message {i}: {other:?}"),
+            }
+        }
+        let tx = sender.await.unwrap();
+        tx.close(CloseCode::Normal, "done").await.unwrap();
+        match rx.recv().await.unwrap() {
+            Some(Message::Close(frame)) => assert_eq!(frame.code(), CloseCode::Normal),
+            other => panic!("expected the close echo, got {other:?}"),
+        }
+        assert!(rx.recv().await.unwrap().is_none());
+        assert_eq!(server.await.unwrap(), sizes.len());
+    })
+    .await
+}

@@ -223,6 +223,7 @@ impl<B: Storage> FrameReader<B> {
 
     /// Free space to read into, at least one byte. Live bytes are moved to the front
     /// first when that makes enough room. Ends the borrow of the last message.
+    #[inline]
     pub fn spare(&mut self) -> &mut [u8] {
         self.pending = Pending::None;
         let cap = self.storage.bytes().len();

@@ -1,14 +1,19 @@
 //! The two halves of a split [`WsStream`](super::WsStream), and owned messages for
 //! the futures `Stream`/`Sink` adapters.
 
+use std::any::Any;
+use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use futures_core::Stream;
 use futures_sink::Sink;
 use nexus_net::ws::{CloseCode, CloseFrame, ControlPayload, Message, OpCode, Role};
-use tokio::io::{AsyncRead, AsyncWrite, ReadHalf, WriteHalf};
-use tokio::sync::Mutex;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf, ReadHalf, WriteHalf};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::TcpStream;
+use tokio::sync::{Mutex, MutexGuard};
 
 use super::WsError;
 use crate::connect::MaybeTlsStream;
@@ -20,21 +25,117 @@ pub type MessageStream = Pin<Box<dyn Stream<Item = Result<OwnedMessage, WsError>
 /// The `futures` [`Sink`] of [`WsWriter::into_sink`].
 pub type MessageSink = Pin<Box<dyn Sink<OwnedMessage, Error = WsError> + Send>>;
 
+/// The transport's read half. A plain TCP stream (a [`TcpStream`], or a
+/// [`MaybeTlsStream::Plain`]) splits into tokio's owned halves, which read and write
+/// without a lock; any other transport (TLS, whose session both directions share)
+/// goes through `tokio::io::split`, which takes a lock per operation.
+enum ReadIo<S> {
+    Tcp(OwnedReadHalf),
+    Locked(ReadHalf<S>),
+}
+
+/// The transport's write half; see [`ReadIo`].
+enum WriteIo<S> {
+    Tcp(OwnedWriteHalf),
+    Locked(WriteHalf<S>),
+}
+
+/// Split the transport, without a lock when it is plain TCP.
+fn split_io<S: AsyncRead + AsyncWrite + 'static>(io: S) -> (ReadIo<S>, WriteIo<S>) {
+    let mut slot = Some(io);
+    let any: &mut dyn Any = &mut slot;
+    let tcp = if let Some(tcp) = any.downcast_mut::<Option<TcpStream>>() {
+        tcp.take()
+    } else if let Some(stream) = any.downcast_mut::<Option<MaybeTlsStream>>() {
+        match stream.take() {
+            Some(MaybeTlsStream::Plain(tcp)) => Some(tcp),
+            other => {
+                *stream = other;
+                None
+            }
+        }
+    } else {
+        None
+    };
+    if let Some(tcp) = tcp {
+        let (read, write) = tcp.into_split();
+        return (ReadIo::Tcp(read), WriteIo::Tcp(write));
+    }
+    let io = slot.expect("the stream is still in its slot unless it was plain TCP");
+    let (read, write) = tokio::io::split(io);
+    (ReadIo::Locked(read), WriteIo::Locked(write))
+}
+
+impl<S: AsyncRead> AsyncRead for ReadIo<S> {
+    #[inline]
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Tcp(io) => Pin::new(io).poll_read(cx, buf),
+            Self::Locked(io) => Pin::new(io).poll_read(cx, buf),
+        }
+    }
+}
+
+impl<S: AsyncWrite> AsyncWrite for WriteIo<S> {
+    #[inline]
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Self::Tcp(io) => Pin::new(io).poll_write(cx, buf),
+            Self::Locked(io) => Pin::new(io).poll_write(cx, buf),
+        }
+    }
+
+    #[inline]
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Tcp(io) => Pin::new(io).poll_flush(cx),
+            Self::Locked(io) => Pin::new(io).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Tcp(io) => Pin::new(io).poll_shutdown(cx),
+            Self::Locked(io) => Pin::new(io).poll_shutdown(cx),
+        }
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Self::Tcp(io) => Pin::new(io).poll_write_vectored(cx, bufs),
+            Self::Locked(io) => Pin::new(io).poll_write_vectored(cx, bufs),
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        match self {
+            Self::Tcp(io) => io.is_write_vectored(),
+            Self::Locked(io) => io.is_write_vectored(),
+        }
+    }
+}
+
 struct Shared<S> {
-    io: WriteHalf<S>,
+    /// Dropped only with the last half (the reader half holds it too), so the owned
+    /// TCP write half's shutdown-on-drop never cuts a connection still in use.
+    io: WriteIo<S>,
     wr: WriteSide,
     /// The peer's Close was received (by the reader half).
     close_received: bool,
 }
 
-pub(super) fn split<S: AsyncRead + AsyncWrite>(
+pub(super) fn split<S: AsyncRead + AsyncWrite + 'static>(
     io: S,
     rd: ReadSide,
     wr: WriteSide,
     subprotocol: Option<String>,
 ) -> (WsReader<S>, WsWriter<S>) {
     let role = wr.role();
-    let (read, write) = tokio::io::split(io);
+    let (read, write) = split_io(io);
     let shared = Arc::new(Mutex::new(Shared { io: write, wr, close_received: rd.close_received }));
     let reader = WsReader { io: read, rd, writer: shared.clone(), role, subprotocol };
     (reader, WsWriter { shared })
@@ -45,7 +146,7 @@ pub(super) fn split<S: AsyncRead + AsyncWrite>(
 /// [`recv`](Self::recv) behaves as [`WsStream::recv`](super::WsStream::recv): it
 /// answers the peer's Close and failed frames itself, through the writer half.
 pub struct WsReader<S = MaybeTlsStream> {
-    io: ReadHalf<S>,
+    io: ReadIo<S>,
     rd: ReadSide,
     writer: Arc<Mutex<Shared<S>>>,
     role: Role,
@@ -57,7 +158,21 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsReader<S> {
     /// [`WsStream::recv`](super::WsStream::recv), cancel-safe as well.
     pub async fn recv(&mut self) -> Result<Option<Message<'_>>, WsError> {
         loop {
-            if let Some(reply) = self.rd.reply {
+            // The usual state, checked first: nothing to answer, report or finish.
+            if !self.rd.has_work() {
+                match self.rd.step() {
+                    Step::Message => break,
+                    Step::Recorded => continue,
+                    Step::NeedRead => {
+                        if !self.rd.fill(&mut self.io).await? {
+                            return Ok(None);
+                        }
+                        continue;
+                    }
+                }
+            }
+            if let Some(reply) = &self.rd.reply {
+                let reply = *reply;
                 // A Close (reply or failure) must go out: wait for the writer half. A
                 // pong or keep-alive ping must not block reading while the writer half
                 // is busy (both peers blocked on writes would deadlock): it is retried
@@ -86,15 +201,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsReader<S> {
                     }
                 }
             }
-            if let Some(error) = self.rd.failure.take() {
+            if self.rd.failure.is_some() {
                 self.rd.finished = true;
                 let mut shared = self.writer.lock().await;
                 let Shared { io, wr, .. } = &mut *shared;
                 let _ = wr.shutdown(io).await;
-                return Err(error);
+                if let Some(error) = self.rd.failure.take() {
+                    return Err(error);
+                }
             }
-            if let Some(message) = self.rd.ready.take() {
-                return Ok(Some(message));
+            if self.rd.ready.is_some() {
+                return Ok(self.rd.ready.take());
             }
             if self.rd.finished {
                 return Ok(None);
@@ -199,8 +316,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsWriter<S> {
     /// Send any message (a borrowed one from the reader half: zero-copy echo).
     pub async fn send(&self, message: Message<'_>) -> Result<(), WsError> {
         match message {
-            Message::Text(text) => self.send_text(text).await,
-            Message::Binary(data) => self.send_binary(data).await,
+            Message::Text(text) => self.send_data(OpCode::Text, text.as_bytes()).await,
+            Message::Binary(data) => self.send_data(OpCode::Binary, data).await,
             Message::Ping(p) => self.send_ping(p).await,
             Message::Pong(p) => self.send_pong(p).await,
             Message::Close(frame) => self.close(frame.code(), frame.reason()).await,
@@ -210,7 +327,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsWriter<S> {
     /// Send a Close. As [`WsStream::close`](super::WsStream::close); keep receiving on
     /// the reader half until `None` to complete the handshake.
     pub async fn close(&self, code: CloseCode, reason: &str) -> Result<(), WsError> {
-        let mut shared = self.shared.lock().await;
+        let mut shared = self.lock().await;
         let Shared { io, wr, close_received } = &mut *shared;
         if wr.poisoned {
             return Err(WsError::Poisoned);
@@ -225,14 +342,28 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsWriter<S> {
         Ok(())
     }
 
+    /// The writer's lock: taken at once when free (the usual case: no other send in
+    /// flight), else waited for in turn (tokio's `Mutex` is fair, and `try_lock`
+    /// never takes a lock that is being handed to a waiter).
+    async fn lock(&self) -> MutexGuard<'_, Shared<S>> {
+        match self.shared.try_lock() {
+            Ok(guard) => guard,
+            Err(_) => self.shared.lock().await,
+        }
+    }
+
     async fn send_data(&self, opcode: OpCode, payload: &[u8]) -> Result<(), WsError> {
-        let mut shared = self.shared.lock().await;
+        // `lock` inlined: one future less on every send.
+        let mut shared = match self.shared.try_lock() {
+            Ok(guard) => guard,
+            Err(_) => self.shared.lock().await,
+        };
         let Shared { io, wr, .. } = &mut *shared;
         wr.send_message(io, opcode, payload).await
     }
 
     async fn send_control(&self, opcode: OpCode, payload: &[u8]) -> Result<(), WsError> {
-        let mut shared = self.shared.lock().await;
+        let mut shared = self.lock().await;
         let Shared { io, wr, .. } = &mut *shared;
         wr.check_open()?;
         wr.queue_control(opcode, payload)?;

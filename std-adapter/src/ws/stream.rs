@@ -46,7 +46,9 @@ pub struct WsStream<S = MaybeTlsStream> {
 }
 
 impl<S> WsStream<S> {
-    pub(crate) fn from_parts(io: S, rd: ReadSide, wr: WriteSide, subprotocol: Option<String>) -> Self {
+    pub(crate) fn from_parts(io: S, rd: ReadSide, mut wr: WriteSide, subprotocol: Option<String>) -> Self {
+        // The handshake head is sent: an idle connection keeps no write buffer.
+        wr.release_idle();
         Self { io, rd, wr, subprotocol }
     }
 
@@ -101,8 +103,23 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
     /// was sent), [`WsError::Io`], [`WsError::Timeout`] from the idle timeout.
     pub async fn recv(&mut self) -> Result<Option<Message<'_>>, WsError> {
         loop {
-            if let Some(reply) = self.rd.reply.take() {
-                self.wr.queue_reply(reply);
+            // The usual state, checked first: nothing to answer, report or finish.
+            if !self.rd.has_work() && !self.wr.has_pending() {
+                match self.rd.step() {
+                    Step::Message => break,
+                    Step::Recorded => continue,
+                    Step::NeedRead => {
+                        if !self.rd.fill(&mut self.io).await? {
+                            return Ok(None);
+                        }
+                        continue;
+                    }
+                }
+            }
+            if self.rd.reply.is_some() {
+                if let Some(reply) = self.rd.reply.take() {
+                    self.wr.queue_reply(reply);
+                }
             }
             if self.wr.has_pending() {
                 if let Err(e) = self.wr.flush(&mut self.io).await {
@@ -115,13 +132,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
                     }
                 }
             }
-            if let Some(error) = self.rd.failure.take() {
-                self.rd.finished = true;
-                let _ = self.wr.shutdown(&mut self.io).await;
-                return Err(error);
+            if self.rd.failure.is_some() {
+                if let Some(error) = self.rd.failure.take() {
+                    self.rd.finished = true;
+                    let _ = self.wr.shutdown(&mut self.io).await;
+                    return Err(error);
+                }
             }
-            if let Some(message) = self.rd.ready.take() {
-                return Ok(Some(message));
+            if self.rd.ready.is_some() {
+                return Ok(self.rd.ready.take());
             }
             if self.rd.finished {
                 return Ok(None);
@@ -153,8 +172,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
     /// Queue what the read side wants sent; when a send can't start, still get the
     /// queued bytes (a close reply) out before reporting why.
     async fn prepare_send(&mut self) -> Result<(), WsError> {
-        if let Some(reply) = self.rd.reply.take() {
-            self.wr.queue_reply(reply);
+        if self.rd.reply.is_some() {
+            if let Some(reply) = self.rd.reply.take() {
+                self.wr.queue_reply(reply);
+            }
         }
         if let Err(e) = self.wr.check_open() {
             if self.wr.has_pending() && !self.wr.poisoned {
@@ -172,14 +193,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
     /// # Errors
     /// [`WsError::Closed`] after the close handshake began, [`WsError::Io`].
     pub async fn send_text(&mut self, text: &str) -> Result<(), WsError> {
-        self.prepare_send().await?;
-        self.wr.send_message(&mut self.io, OpCode::Text, text.as_bytes()).await
+        self.send_data(OpCode::Text, text.as_bytes()).await
     }
 
     /// Send a binary message. As [`send_text`](Self::send_text).
     pub async fn send_binary(&mut self, data: &[u8]) -> Result<(), WsError> {
-        self.prepare_send().await?;
-        self.wr.send_message(&mut self.io, OpCode::Binary, data).await
+        self.send_data(OpCode::Binary, data).await
+    }
+
+    async fn send_data(&mut self, opcode: OpCode, payload: &[u8]) -> Result<(), WsError> {
+        // Nothing to answer first and open: straight to the write (no extra future).
+        if self.rd.reply.is_some() || self.wr.check_open().is_err() {
+            self.prepare_send().await?;
+        }
+        self.wr.send_message(&mut self.io, opcode, payload).await
     }
 
     /// Send a ping (payload at most 125 bytes).
@@ -209,8 +236,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
     /// Send any message: text, binary, ping, pong, or close (as [`close`](Self::close)).
     pub async fn send(&mut self, message: Message<'_>) -> Result<(), WsError> {
         match message {
-            Message::Text(text) => self.send_text(text).await,
-            Message::Binary(data) => self.send_binary(data).await,
+            Message::Text(text) => self.send_data(OpCode::Text, text.as_bytes()).await,
+            Message::Binary(data) => self.send_data(OpCode::Binary, data).await,
             Message::Ping(p) => self.send_ping(p).await,
             Message::Pong(p) => self.send_pong(p).await,
             Message::Close(frame) => self.close(frame.code(), frame.reason()).await,
@@ -257,7 +284,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
     ///
     /// The reader half still answers the peer's Close (and pings, with `auto_pong`)
     /// through the writer half's lock.
-    pub fn split(self) -> (WsReader<S>, WsWriter<S>) {
+    ///
+    /// A plain TCP transport ([`TcpStream`](tokio::net::TcpStream), or a
+    /// [`MaybeTlsStream::Plain`]) is split into tokio's owned halves, so reads and
+    /// writes take no lock; other transports (TLS) share one through
+    /// `tokio::io::split`.
+    pub fn split(self) -> (WsReader<S>, WsWriter<S>)
+    where
+        S: 'static,
+    {
         split::split(self.io, self.rd, self.wr, self.subprotocol)
     }
 }
