@@ -339,9 +339,9 @@ impl<'b, T: Transport, const H: usize> HttpClient<'b, T, H> {
                 }
             }
         }
-        let keep_alive = self.reader.response().keep_alive();
-        self.state = if keep_alive { State::Idle } else { State::Closing };
-        Ok(self.reader.response())
+        let response = self.reader.response();
+        self.state = if response.keep_alive() { State::Idle } else { State::Closing };
+        Ok(response)
     }
 
     /// Whether the next [`send`](Self::send) can go out on this connection.

@@ -59,7 +59,7 @@ impl From<ConnectError> for RestError {
 /// # Errors
 /// [`ConnectError::Dns`] when the name can't be resolved.
 pub async fn resolve(stack: Stack<'_>, host: &str) -> Result<IpAddress, ConnectError> {
-    let qtype = if host.contains(':') { DnsQueryType::Aaaa } else { DnsQueryType::A };
+    let qtype = if host.bytes().any(|b| b == b':') { DnsQueryType::Aaaa } else { DnsQueryType::A };
     match stack.dns_query(host, qtype).await {
         Ok(addrs) => addrs.first().copied().ok_or(ConnectError::Dns),
         Err(_) => {

@@ -82,7 +82,8 @@ impl FramingHeaders {
 /// Case-insensitive comparison of a token with a lowercase name made only of
 /// letters and `-`: OR-ing 0x20 lowercases letters and keeps `-`, and among token
 /// characters only letters and `-` map onto letters and `-`.
-#[inline(always)]
+#[cfg_attr(feature = "std", inline(always))]
+#[cfg_attr(not(feature = "std"), inline(never))]
 fn token_eq(token: &[u8], lower: &[u8]) -> bool {
     token.len() == lower.len() && token.iter().zip(lower).all(|(&a, &b)| a | 0x20 == b)
 }

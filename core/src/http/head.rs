@@ -138,7 +138,11 @@ pub struct RequestHead {
 /// followed by LF, in a value), [`InvalidLineEnding`](HttpError::InvalidLineEnding),
 /// [`ObsFold`](HttpError::ObsFold), or [`TooManyHeaders`](HttpError::TooManyHeaders)
 /// when a complete header line does not fit in `spans`.
-#[inline]
+// Without `std` (firmware), one out-of-line copy: the WebSocket handshake and the
+// HTTP response reader both call it, and inlining it into each links two head
+// parsers (about 1 KiB of `.text` on thumbv7em). Hosts keep it inlined.
+#[cfg_attr(feature = "std", inline)]
+#[cfg_attr(not(feature = "std"), inline(never))]
 pub fn parse_response_head(buf: &[u8], spans: &mut [HeaderSpan]) -> Result<Option<ResponseHead>, HttpError> {
     let buf = clamp(buf);
     #[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
@@ -246,7 +250,10 @@ trait Scan {
 struct Swar;
 
 impl Scan for Swar {
-    #[inline(always)]
+    // Without `std` (firmware): one copy for the reason phrase and the header
+    // values. Hosts use it as the tail of the SSE2/AVX2 scans, inlined.
+    #[cfg_attr(feature = "std", inline(always))]
+    #[cfg_attr(not(feature = "std"), inline(never))]
     fn skip_value(buf: &[u8], mut pos: usize) -> usize {
         const LO: u64 = 0x0101_0101_0101_0101;
         const HI: u64 = 0x8080_8080_8080_8080;
@@ -454,7 +461,11 @@ fn request<S: Scan>(buf: &[u8], spans: &mut [HeaderSpan]) -> Result<Option<Reque
 }
 
 /// Header lines from `pos` to the empty line: `(end of head, header count)`.
-#[inline(always)]
+// Without `std` (firmware), one out-of-line copy shared by the response head parser
+// and `parse_fields` (the chunked trailers), instead of one inlined into each. With
+// `std` it is inlined, also into the AVX2 entry points.
+#[cfg_attr(feature = "std", inline(always))]
+#[cfg_attr(not(feature = "std"), inline(never))]
 fn headers<S: Scan>(buf: &[u8], mut pos: usize, spans: &mut [HeaderSpan]) -> Result<Option<(usize, usize)>, HttpError> {
     let mut count = 0;
     loop {

@@ -163,6 +163,7 @@ impl<B: Storage> RequestWriter<B> {
     /// [`RestError::InvalidUrl`] for an empty host or one with characters a host
     /// can't have; [`RestError::RequestTooLarge`] when the storage can't hold the
     /// host line.
+    #[allow(clippy::manual_contains)] // a plain loop: `contains` inlines memchr's setup
     pub fn new(storage: B, host: &str, port: u16, tls: bool) -> Result<Self, RestError> {
         let mut w = Self {
             buf: storage,
@@ -174,7 +175,7 @@ impl<B: Storage> RequestWriter<B> {
         };
         let host = host.as_bytes();
         check_host(host)?;
-        let bracket = host.contains(&b':') && host.first() != Some(&b'[');
+        let bracket = host.iter().any(|&b| b == b':') && host.first() != Some(&b'[');
         let default_port = if tls { 443 } else { 80 };
         let mut digits = [0u8; 20];
         let port_digits: &[u8] = if port == default_port { &[] } else { itoa(port as usize, &mut digits) };
@@ -206,10 +207,11 @@ impl<B: Storage> RequestWriter<B> {
     /// [`RestError::CrlfInjection`] for CR, LF or NUL; [`RestError::InvalidUrl`] for
     /// spaces, `?`, `#`, other control bytes or non-ASCII bytes (percent-encode
     /// them); [`RestError::RequestTooLarge`] when the storage can't hold it.
+    #[allow(clippy::manual_contains)] // a plain loop: `contains` inlines memchr's setup
     pub fn set_base_path(&mut self, path: &str) -> Result<(), RestError> {
         let mut p = path.as_bytes();
         check_target(p)?;
-        if p.contains(&b'?') {
+        if p.iter().any(|&b| b == b'?') {
             return Err(RestError::InvalidUrl("base path must not contain a query ('?')"));
         }
         while let [rest @ .., b'/'] = p {

@@ -441,7 +441,7 @@ impl<B: Storage, const H: usize> ResponseReader<B, H> {
                 // head. (At the size limit, parse once more so a malformed head is
                 // reported as such, whatever the read sizes were.)
                 let new = &bytes[self.start + self.head_scanned..self.end];
-                if !new.contains(&b'\n') {
+                if !has_lf(new) {
                     return self.head_partial(avail);
                 }
             }
@@ -641,6 +641,23 @@ impl<B: Storage, const H: usize> core::fmt::Debug for ResponseReader<B, H> {
             .field("framing", &self.framing)
             .finish_non_exhaustive()
     }
+}
+
+/// Whether `bytes` (what arrived of a partial head since the last parse) holds a
+/// LF: memchr's word-at-a-time search on hosts.
+#[cfg(feature = "std")]
+#[inline]
+fn has_lf(bytes: &[u8]) -> bool {
+    bytes.contains(&b'\n')
+}
+
+/// Without `std` (firmware): a plain loop, instead of memchr's setup inlined here
+/// (about 130 B of `.text` on Cortex-M).
+#[cfg(not(feature = "std"))]
+#[inline]
+#[allow(clippy::manual_contains)]
+fn has_lf(bytes: &[u8]) -> bool {
+    bytes.iter().any(|&b| b == b'\n')
 }
 
 #[cfg(test)]

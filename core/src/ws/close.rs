@@ -71,24 +71,28 @@ impl CloseCode {
 
     /// The numeric value.
     pub const fn as_u16(self) -> u16 {
-        match self {
-            Self::Normal => 1000,
-            Self::GoingAway => 1001,
-            Self::Protocol => 1002,
-            Self::Unsupported => 1003,
-            Self::NoStatus => 1005,
-            Self::Abnormal => 1006,
-            Self::InvalidPayload => 1007,
-            Self::PolicyViolation => 1008,
-            Self::MessageTooBig => 1009,
-            Self::MandatoryExtension => 1010,
-            Self::InternalError => 1011,
-            Self::ServiceRestart => 1012,
-            Self::TryAgainLater => 1013,
-            Self::BadGateway => 1014,
-            Self::TlsHandshake => 1015,
-            Self::Other(code) => code,
-        }
+        // The named codes are 1000..=1003 and 1005..=1015 in declaration order: the
+        // value follows from the position with one add, instead of a jump table with
+        // a branch per name (about 100 B less on Cortex-M).
+        let index = match self {
+            Self::Normal => 0,
+            Self::GoingAway => 1,
+            Self::Protocol => 2,
+            Self::Unsupported => 3,
+            Self::NoStatus => 4,
+            Self::Abnormal => 5,
+            Self::InvalidPayload => 6,
+            Self::PolicyViolation => 7,
+            Self::MessageTooBig => 8,
+            Self::MandatoryExtension => 9,
+            Self::InternalError => 10,
+            Self::ServiceRestart => 11,
+            Self::TryAgainLater => 12,
+            Self::BadGateway => 13,
+            Self::TlsHandshake => 14,
+            Self::Other(code) => return code,
+        };
+        1000 + index + (index >= 4) as u16
     }
 
     /// Whether this code may be carried by a Close frame, sent or received

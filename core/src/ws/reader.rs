@@ -223,7 +223,9 @@ impl<B: Storage> FrameReader<B> {
 
     /// Free space to read into, at least one byte. Live bytes are moved to the front
     /// first when that makes enough room. Ends the borrow of the last message.
-    #[inline]
+    // Inlined on hosts (speed); without `std` (firmware) left to the compiler, which
+    // keeps one out-of-line copy for an adapter's two read loops (handshake, frames).
+    #[cfg_attr(feature = "std", inline)]
     pub fn spare(&mut self) -> &mut [u8] {
         self.pending = Pending::None;
         let cap = self.storage.bytes().len();

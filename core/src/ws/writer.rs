@@ -105,7 +105,10 @@ impl<'p> OutFrame<'p> {
 
     /// Copy payload bytes `from..from + dst.len()` into `dst`, masked as the wire
     /// wants them. `from + dst.len()` must not exceed the payload length.
-    #[inline]
+    // Without `std` (firmware): one out-of-line copy of the masking copy for its
+    // callers (`write_into` for control frames, an adapter's staging of data frames).
+    #[cfg_attr(feature = "std", inline)]
+    #[cfg_attr(not(feature = "std"), inline(never))]
     pub fn write_payload(&self, from: usize, dst: &mut [u8]) {
         let src = &self.payload[from..from + dst.len()];
         match self.mask {

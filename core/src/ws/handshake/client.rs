@@ -184,7 +184,7 @@ impl<'a> ClientRequest<'a> {
         w.put_str(self.path_and_query);
         w.put(b" HTTP/1.1\r\nHost: ");
         let bare = strip_brackets(self.host);
-        if bare.contains(':') {
+        if bare.bytes().any(|b| b == b':') {
             w.put(b"[");
             w.put_str(bare);
             w.put(b"]");
@@ -258,10 +258,10 @@ fn strip_brackets(host: &str) -> &str {
 /// literal (hex digits, `:` and `.`), bracketed or not.
 fn is_valid_host(host: &str) -> bool {
     let bare = strip_brackets(host);
-    if bare.is_empty() || (bare.len() != host.len() && !bare.contains(':')) {
+    if bare.is_empty() || (bare.len() != host.len() && !bare.bytes().any(|b| b == b':')) {
         return false;
     }
-    if bare.contains(':') {
+    if bare.bytes().any(|b| b == b':') {
         bare.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
     } else {
         bare.bytes().all(|b| {
