@@ -282,6 +282,7 @@ impl<'w, B: Storage> RequestBuilder<'w, B, Query> {
     ///
     /// Errors (reported by `finish`): [`RestError::CrlfInjection`] if either part
     /// holds CR, LF or NUL.
+    #[cfg_attr(feature = "std", inline(always))]
     pub fn query(mut self, key: &str, value: &str) -> Self {
         self.push_query(key.as_bytes(), value.as_bytes(), true);
         self

@@ -244,7 +244,50 @@ const fn is_target(b: u8) -> bool {
 trait Scan {
     /// The first index `>= pos` whose byte is not [`is_value`], or `buf.len()`.
     fn skip_value(buf: &[u8], pos: usize) -> usize;
+
+    /// The fast path of one header line at `pos` (hosts with a byte-shuffle
+    /// instruction): `Some((colon, value, end))` when the bytes from `pos` are a
+    /// non-empty token, `:`, optional SP/HTAB and the value's first byte, all within
+    /// one window; `end` is the first byte at or after `value` that is not
+    /// [`is_value`] (or `buf.len()`). Anything else (too close to the end of the
+    /// input, a long name, a byte that is not a token before the colon) is `None`,
+    /// and the general code parses the line from `pos`, so every error comes from
+    /// one place.
+    #[inline(always)]
+    fn header_line(buf: &[u8], pos: usize) -> Option<(usize, usize, usize)> {
+        let _ = (buf, pos);
+        None
+    }
 }
+
+/// Whether the one-window header line fast path is compiled in: hosts only, so
+/// firmware keeps the smaller byte loop alone (its size budget is tight).
+const FAST_LINE: bool = cfg!(not(target_os = "none"));
+
+/// `tchar` by nibbles, for a byte shuffle: byte `b` is a token iff
+/// `TCHAR_LO[b & 15] & TCHAR_HI[b >> 4] != 0` (bit `h - 2` of the low-nibble entry
+/// says whether `h << 4 | l` is a token, for high nibbles 2 to 7; no token byte has
+/// another high nibble).
+#[cfg(all(target_arch = "x86_64", any(feature = "std", target_feature = "avx2")))]
+static TCHAR_NIBBLES: [[u8; 32]; 2] = {
+    let mut lo = [0u8; 32];
+    let mut hi = [0u8; 32];
+    let mut h = 2;
+    while h < 8 {
+        let mut l = 0;
+        while l < 16 {
+            if TOKEN[h << 4 | l] {
+                lo[l] |= 1 << (h - 2);
+                lo[l + 16] |= 1 << (h - 2);
+            }
+            l += 1;
+        }
+        hi[h] = 1 << (h - 2);
+        hi[h + 16] = 1 << (h - 2);
+        h += 1;
+    }
+    [lo, hi]
+};
 
 /// Eight bytes per `u64` word: any target.
 struct Swar;
@@ -328,6 +371,47 @@ impl Scan for Avx2 {
             pos += 32;
         }
         Sse2::skip_value(buf, pos)
+    }
+
+    #[inline(always)]
+    fn header_line(buf: &[u8], pos: usize) -> Option<(usize, usize, usize)> {
+        use core::arch::x86_64::*;
+        if pos + 32 > buf.len() {
+            return None;
+        }
+        // SAFETY: 32 bytes at `pos` are in bounds; AVX2 as in `skip_value`.
+        let (not_token, ws, ctl) = unsafe {
+            let v = _mm256_loadu_si256(buf.as_ptr().add(pos).cast());
+            let nib = _mm256_set1_epi8(0x0f);
+            let lo_t = _mm256_loadu_si256(TCHAR_NIBBLES[0].as_ptr().cast());
+            let hi_t = _mm256_loadu_si256(TCHAR_NIBBLES[1].as_ptr().cast());
+            let lo = _mm256_shuffle_epi8(lo_t, _mm256_and_si256(v, nib));
+            let hi = _mm256_shuffle_epi8(hi_t, _mm256_and_si256(_mm256_srli_epi16(v, 4), nib));
+            let tok = _mm256_cmpeq_epi8(_mm256_and_si256(lo, hi), _mm256_setzero_si256());
+            let tab = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'\t' as i8));
+            let sp = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b' ' as i8));
+            let ctl = _mm256_cmpeq_epi8(_mm256_max_epu8(v, _mm256_set1_epi8(0x1f)), _mm256_set1_epi8(0x1f));
+            let del = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x7f));
+            (
+                _mm256_movemask_epi8(tok) as u32,
+                _mm256_movemask_epi8(_mm256_or_si256(sp, tab)) as u32,
+                _mm256_movemask_epi8(_mm256_or_si256(_mm256_andnot_si256(tab, ctl), del)) as u32,
+            )
+        };
+        // The name: tokens up to the first byte that is not one, which must be ':'.
+        let colon = not_token.trailing_zeros() as usize;
+        if colon == 0 || colon >= 31 || buf[pos + colon] != b':' {
+            return None;
+        }
+        // The value's first byte: the first byte after the colon that is not SP/HTAB.
+        let value = (!ws & (u32::MAX << (colon + 1))).trailing_zeros() as usize;
+        if value >= 32 {
+            return None;
+        }
+        // Token bytes, ':', SP and HTAB are all value bytes: the first control byte
+        // is at or after `value`.
+        let end = if ctl != 0 { pos + ctl.trailing_zeros() as usize } else { Self::skip_value(buf, pos + 32) };
+        Some((pos + colon, pos + value, end))
     }
 }
 
@@ -469,6 +553,27 @@ fn request<S: Scan>(buf: &[u8], spans: &mut [HeaderSpan]) -> Result<Option<Reque
 fn headers<S: Scan>(buf: &[u8], mut pos: usize, spans: &mut [HeaderSpan]) -> Result<Option<(usize, usize)>, HttpError> {
     let mut count = 0;
     loop {
+        if FAST_LINE {
+            if let Some((colon, value, mut end)) = S::header_line(buf, pos) {
+                let name = pos;
+                pos = need!(line_end(buf, end, HttpError::InvalidHeaderValue)?);
+                while end > value && matches!(buf[end - 1], b' ' | b'\t') {
+                    end -= 1;
+                }
+                let Some(slot) = spans.get_mut(count) else {
+                    return Err(HttpError::TooManyHeaders);
+                };
+                // All offsets are below 65535: the input was clamped.
+                *slot = HeaderSpan {
+                    name: name as u16,
+                    name_len: (colon - name) as u16,
+                    value: value as u16,
+                    value_len: (end - value) as u16,
+                };
+                count += 1;
+                continue;
+            }
+        }
         let b = *need!(buf.get(pos));
         if !TOKEN[usize::from(b)] {
             return match b {

@@ -505,15 +505,20 @@ async fn read_response<R: Storage, const H: usize>(
     stream: &mut MaybeTlsStream,
     reader: &mut ResponseReader<R, H>,
 ) -> Result<bool, RestError> {
+    // `send` starts every exchange with nothing buffered: then there is nothing to
+    // parse before the first read (a parse of nothing costs a few dozen instructions).
+    if reader.buffered() != 0 && reader.advance()? == Progress::Complete {
+        return Ok(false);
+    }
     loop {
-        if reader.advance()? == Progress::Complete {
-            return Ok(false);
-        }
         let n = stream.read(reader.spare()).await?;
         if n == 0 {
             reader.eof()?;
             return Ok(true);
         }
         reader.commit(n);
+        if reader.advance()? == Progress::Complete {
+            return Ok(false);
+        }
     }
 }

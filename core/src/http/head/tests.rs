@@ -249,3 +249,55 @@ proptest! {
         diff_request(&[&b"GET / HTTP/1.1\r\n"[..], &data].concat(), n);
     }
 }
+
+/// The AVX2 one-window header line fast path accepts and refuses exactly what the
+/// byte loop does, with the same spans: every byte value at every position of the
+/// first header line (name, colon, whitespace, value, line end and past the window),
+/// for lines of several shapes, with the rest of the head long enough that the
+/// fast path is tried, and at every truncation of the modified input.
+#[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
+#[test]
+fn header_line_fast_path_agrees_with_the_byte_loop() {
+    if !std::is_x86_feature_detected!("avx2") {
+        return;
+    }
+    let general = |d: &[u8], n: usize| {
+        let mut spans = vec![HeaderSpan::default(); n];
+        let r = response::<Swar>(d, &mut spans);
+        (r, spans)
+    };
+    let fast = |d: &[u8], n: usize| {
+        let mut spans = vec![HeaderSpan::default(); n];
+        // SAFETY: AVX2 was detected.
+        let r = unsafe { response_avx2(d, &mut spans) };
+        (r, spans)
+    };
+    let lines: [&[u8]; 6] = [
+        b"Content-Length: 226\r\n",
+        b"x-mbx-used-weight-1m:4\r\n",
+        b"A: \t b \t\r\n",
+        b"Content-Type: application/json;charset=UTF-8; and a long tail\r\n",
+        b"abcdefghijklmnopqrstuvwxyz01234: v\r\n",
+        b"X:\r\n",
+    ];
+    let tail = b"Server: x\r\nDate: Sun, 29 Nov 2026 18:00:00 GMT\r\n\r\n0123456789abcdef0123456789abcdef";
+    for line in lines {
+        let mut data = [&b"HTTP/1.1 200 OK\r\n"[..], line, tail].concat();
+        let first = 17;
+        for at in first..first + line.len() + 3 {
+            let saved = data[at];
+            for b in 0..=255u8 {
+                data[at] = b;
+                for n in [0, 1, 4] {
+                    assert_eq!(fast(&data, n), general(&data, n), "{:?} n {n}", &data);
+                }
+                // Truncated (the fast path must not read what is not there).
+                for cut in [at + 1, first + 31, first + 32, first + 33] {
+                    let d = &data[..cut.min(data.len())];
+                    assert_eq!(fast(d, 4), general(d, 4), "{d:?}");
+                }
+            }
+            data[at] = saved;
+        }
+    }
+}
