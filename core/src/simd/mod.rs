@@ -249,6 +249,8 @@ mod tests {
             apply_mask_dispatch(b, k);
             b.is_ascii()
         }
+        // Only pushed to on x86_64.
+        #[allow(unused_mut)]
         let mut fused: Vec<(&'static str, InPlaceAscii)> =
             std::vec![("composed", composed), ("dispatch", apply_mask_ascii_dispatch)];
         // Only pushed to where AVX2 can be detected (`std`) or is enabled.
