@@ -41,11 +41,12 @@ const INITIAL_WRITE_BUFFER: usize = 512;
 
 /// Server-role payloads at least this long go out straight from the caller's slice
 /// (header and payload in one vectored write) rather than being copied into the write
-/// buffer first, when the transport writes vectored. Below it, a `writev` of header
-/// and payload costs the sending thread more than the copy plus a `write` (measured
-/// by `bench/examples/write_copy_vs_vectored.rs`; BENCHMARKS.md, "WebSocket over
-/// tokio").
-pub(crate) const DIRECT_WRITE_MIN: usize = 8192;
+/// buffer first, when the transport writes vectored. Below it the copy is cheaper: a
+/// `writev` of header and payload costs the sending thread about as much as, or more
+/// than, a copy into a cache-hot buffer plus a `write`, and busy-polled echo latency at
+/// 8 and 12 KiB was 1-2% worse with it (BENCHMARKS.md, "WebSocket over tokio", and
+/// `bench/examples/write_copy_vs_vectored.rs`).
+pub(crate) const DIRECT_WRITE_MIN: usize = 16 * 1024;
 
 /// A control frame the read side wants sent.
 #[derive(Debug, Clone, Copy)]
@@ -318,8 +319,8 @@ impl WriteSide {
     /// transport not take it at once.
     #[inline]
     fn direct<W: AsyncWrite>(&self, io: &W, len: usize) -> bool {
-        self.writer.role() == Role::Server
-            && len >= DIRECT_WRITE_MIN
+        len >= DIRECT_WRITE_MIN
+            && self.writer.role() == Role::Server
             && len <= self.writer.fragment_size()
             && self.writer.encoded_len(len) <= self.cap.max(self.buf.len()) - (self.end - self.start)
             && io.is_write_vectored()
