@@ -39,6 +39,15 @@ pub(crate) const MIN_WRITE_BUFFER: usize = 256;
 /// (doubling, up to the configured capacity) as messages need.
 const INITIAL_WRITE_BUFFER: usize = 512;
 
+/// Server-role payloads at least this long go out straight from the caller's slice
+/// (header and payload in one vectored write) rather than being copied into the write
+/// buffer first, when the transport writes vectored. Below it the copy is cheaper: a
+/// `writev` of header and payload costs the sending thread about as much as, or more
+/// than, a copy into a cache-hot buffer plus a `write`, and busy-polled echo latency at
+/// 8 and 12 KiB was 1-2% worse with it (BENCHMARKS.md, "WebSocket over tokio", and
+/// `bench/examples/write_copy_vs_vectored.rs`).
+pub(crate) const DIRECT_WRITE_MIN: usize = 16 * 1024;
+
 /// A control frame the read side wants sent.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Reply {
@@ -251,7 +260,9 @@ impl WriteSide {
     }
 
     /// Send a Text or Binary message. One write for a message that fits the buffer
-    /// (together with anything still queued); larger ones are streamed: headers and
+    /// (together with anything still queued): copied into the buffer, or, for a long
+    /// server-role payload on a vectored transport, written from `payload` itself
+    /// ([`send_direct`](Self::send_direct)); larger ones are streamed: headers and
     /// payload as vectored writes straight from `payload` (server role), or masked
     /// through the buffer in buffer-sized chunks (client role).
     pub async fn send_message<W: AsyncWrite + Unpin>(
@@ -277,6 +288,9 @@ impl WriteSide {
             }
             return result;
         }
+        if self.direct(io, payload.len()) {
+            return self.send_direct(io, opcode, payload).await;
+        }
         // The usual case inline (no further future): the message fits, one write.
         if self.queue_message(opcode, payload)? {
             return Ok(std::future::poll_fn(|cx| self.poll_flush(io, cx)).await?);
@@ -298,6 +312,101 @@ impl WriteSide {
         Ok(true)
     }
 
+    /// Whether a message of `len` payload bytes goes out through
+    /// [`send_direct`](Self::send_direct): server role (no masking, so the payload
+    /// goes on the wire as it is), long enough for the copy to matter, one frame, a
+    /// transport that writes vectored, and small enough to be queued whole should the
+    /// transport not take it at once.
+    #[inline]
+    fn direct<W: AsyncWrite>(&self, io: &W, len: usize) -> bool {
+        len >= DIRECT_WRITE_MIN
+            && self.writer.role() == Role::Server
+            && len <= self.writer.fragment_size()
+            && self.writer.encoded_len(len) <= self.cap.max(self.buf.len()) - (self.end - self.start)
+            && io.is_write_vectored()
+    }
+
+    /// Send a one-frame message without copying its payload: whatever is queued, the
+    /// header and the caller's payload in vectored writes for as long as the transport
+    /// takes them. When it would block (or fails), the rest of the frame is copied into
+    /// the buffer, so the state is then exactly that of a message queued by
+    /// [`queue_message`](Self::queue_message): a dropped send still gets the message
+    /// out whole with the next flush, never half of it.
+    async fn send_direct<W: AsyncWrite + Unpin>(
+        &mut self,
+        io: &mut W,
+        opcode: OpCode,
+        payload: &[u8],
+    ) -> Result<(), WsError> {
+        let Some(frame) = self.writer.fragments(opcode, payload)?.next() else {
+            // `fragments` yields at least one frame; nothing to write otherwise.
+            return Ok(());
+        };
+        debug_assert!(frame.mask().is_none() && frame.payload().len() == payload.len());
+        let mut direct = true;
+        Ok(std::future::poll_fn(|cx| {
+            if std::mem::take(&mut direct) {
+                ready!(self.poll_write_direct(io, cx, frame.header(), payload))?;
+            }
+            self.poll_flush(io, cx)
+        })
+        .await?)
+    }
+
+    /// The writes of [`send_direct`](Self::send_direct). `Ready(Ok)`: queued bytes,
+    /// header and payload are all written. `Pending` or `Ready(Err)`: what was not
+    /// written is queued in the buffer.
+    fn poll_write_direct<W: AsyncWrite + Unpin>(
+        &mut self,
+        io: &mut W,
+        cx: &mut Context<'_>,
+        header: &[u8],
+        payload: &[u8],
+    ) -> Poll<io::Result<()>> {
+        let queued = self.end - self.start;
+        let total = queued + header.len() + payload.len();
+        let mut written = 0;
+        let stopped = loop {
+            let mut slices =
+                [IoSlice::new(&self.buf[self.start..self.end]), IoSlice::new(header), IoSlice::new(payload)];
+            let mut rest = &mut slices[..];
+            IoSlice::advance_slices(&mut rest, written);
+            match Pin::new(&mut *io).poll_write_vectored(cx, rest) {
+                Poll::Ready(Ok(0)) => break Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Poll::Ready(Ok(n)) => {
+                    written += n;
+                    if written == total {
+                        self.start = 0;
+                        self.end = 0;
+                        return Poll::Ready(Ok(()));
+                    }
+                }
+                Poll::Ready(Err(e)) => break Poll::Ready(Err(e)),
+                Poll::Pending => break Poll::Pending,
+            }
+        };
+        // Queue the unwritten rest of the frame behind the unwritten rest of the queue.
+        let skip = if written < queued {
+            self.start += written;
+            0
+        } else {
+            self.start = 0;
+            self.end = 0;
+            written - queued
+        };
+        let (header, payload) = if skip < header.len() {
+            (&header[skip..], payload)
+        } else {
+            (&header[..0], &payload[skip - header.len()..])
+        };
+        let n = header.len() + payload.len();
+        let room = self.room(n);
+        room[..header.len()].copy_from_slice(header);
+        room[header.len()..n].copy_from_slice(payload);
+        self.end += n;
+        stopped
+    }
+
     #[cfg(feature = "deflate")]
     async fn send_frames<W: AsyncWrite + Unpin>(
         &mut self,
@@ -305,6 +414,9 @@ impl WriteSide {
         opcode: OpCode,
         payload: &[u8],
     ) -> Result<(), WsError> {
+        if self.direct(io, payload.len()) {
+            return self.send_direct(io, opcode, payload).await;
+        }
         if self.queue_message(opcode, payload)? {
             return Ok(self.flush(io).await?);
         }
@@ -713,5 +825,149 @@ mod tests {
         wr.send_message(&mut wire, OpCode::Binary, &msg).await.unwrap();
         assert_eq!(&wire[..4], b"GET ");
         assert_eq!(decode(Role::Client, &wire[4..]), vec![(OpCode::Binary, msg)]);
+    }
+
+    /// A transport that takes 1 to 7 bytes per write (vectored or not) and, every
+    /// `pending_every` writes, returns `Pending` once (waking the task at once).
+    struct Trickle {
+        wire: Vec<u8>,
+        vectored: bool,
+        pending_every: usize,
+        writes: usize,
+        vectored_writes: usize,
+        pending_next: bool,
+    }
+
+    impl Trickle {
+        fn new(vectored: bool, pending_every: usize) -> Self {
+            Self { wire: Vec::new(), vectored, pending_every, writes: 0, vectored_writes: 0, pending_next: false }
+        }
+
+        fn take(&mut self, cx: &mut Context<'_>, bufs: &[IoSlice<'_>]) -> Poll<io::Result<usize>> {
+            if self.pending_next {
+                self.pending_next = false;
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            self.writes += 1;
+            self.pending_next = self.writes.is_multiple_of(self.pending_every);
+            let mut budget = 1 + self.writes % 7;
+            let mut n = 0;
+            for buf in bufs {
+                let take = budget.min(buf.len());
+                self.wire.extend_from_slice(&buf[..take]);
+                n += take;
+                budget -= take;
+                if budget == 0 {
+                    break;
+                }
+            }
+            Poll::Ready(Ok(n))
+        }
+    }
+
+    impl AsyncWrite for Trickle {
+        fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+            self.get_mut().take(cx, &[IoSlice::new(buf)])
+        }
+
+        fn poll_write_vectored(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            bufs: &[IoSlice<'_>],
+        ) -> Poll<io::Result<usize>> {
+            let this = self.get_mut();
+            this.vectored_writes += 1;
+            this.take(cx, bufs)
+        }
+
+        fn is_write_vectored(&self) -> bool {
+            self.vectored
+        }
+
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    #[tokio::test]
+    async fn direct_writes_survive_short_writes_and_pending_behind_a_queued_pong() {
+        for pending_every in [1, 2, 5, 1000, usize::MAX] {
+            for len in [DIRECT_WRITE_MIN, DIRECT_WRITE_MIN + 3000, 70_000] {
+                let mut wr = WriteSide::new(Role::Server, 64 << 10);
+                let mut io = Trickle::new(true, pending_every);
+                let first = payload(len, 3);
+                let second = payload(len + 1, 4);
+                wr.queue_control(OpCode::Pong, b"first").unwrap();
+                wr.send_message(&mut io, OpCode::Binary, &first).await.unwrap();
+                wr.send_message(&mut io, OpCode::Binary, &second).await.unwrap();
+                assert!(!wr.poisoned && !wr.has_pending());
+                assert!(io.vectored_writes > 0, "{pending_every} {len}: the direct path was taken");
+                let expected =
+                    vec![(OpCode::Pong, b"first".to_vec()), (OpCode::Binary, first), (OpCode::Binary, second)];
+                assert_eq!(decode(Role::Server, &io.wire), expected, "{pending_every} {len}");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn dropped_direct_send_still_sends_the_whole_message() {
+        use futures_util::FutureExt as _;
+        // Pending after 1, 3, ... writes: in the queued pong, the header, the payload.
+        for writes in [1, 2, 3, 4, 10, 500] {
+            let mut wr = WriteSide::new(Role::Server, 64 << 10);
+            let mut io = Trickle::new(true, writes);
+            let msg = payload(DIRECT_WRITE_MIN + 1000, 5);
+            wr.queue_control(OpCode::Pong, b"ahead").unwrap();
+            // One poll, which writes part of the frame and meets `Pending`; then dropped.
+            assert!(wr.send_message(&mut io, OpCode::Binary, &msg).now_or_never().is_none(), "{writes}");
+            assert!(!io.wire.is_empty() && io.vectored_writes > 0, "{writes}");
+            assert!(!wr.poisoned && wr.has_pending(), "{writes}: the rest is queued, nothing is lost");
+            // The next send gets the rest out first.
+            wr.send_message(&mut io, OpCode::Text, b"after").await.unwrap();
+            let expected =
+                vec![(OpCode::Pong, b"ahead".to_vec()), (OpCode::Binary, msg), (OpCode::Text, b"after".to_vec())];
+            assert_eq!(decode(Role::Server, &io.wire), expected, "{writes}");
+        }
+    }
+
+    #[tokio::test]
+    async fn direct_path_only_where_it_applies() {
+        let msg = payload(DIRECT_WRITE_MIN + 1000, 6);
+        // Not vectored (TLS-like): copied, written with plain writes.
+        let mut wr = WriteSide::new(Role::Server, 64 << 10);
+        let mut io = Trickle::new(false, 3);
+        wr.send_message(&mut io, OpCode::Binary, &msg).await.unwrap();
+        assert_eq!(io.vectored_writes, 0);
+        assert_eq!(decode(Role::Server, &io.wire), vec![(OpCode::Binary, msg.clone())]);
+        // Client role: masked through the buffer.
+        let mut wr = WriteSide::new(Role::Client, 64 << 10);
+        let mut io = Trickle::new(true, 3);
+        wr.send_message(&mut io, OpCode::Binary, &msg).await.unwrap();
+        assert_eq!(io.vectored_writes, 0);
+        assert_eq!(decode(Role::Client, &io.wire), vec![(OpCode::Binary, msg.clone())]);
+        // Short payload: copied.
+        let mut wr = WriteSide::new(Role::Server, 64 << 10);
+        let mut io = Trickle::new(true, 3);
+        wr.send_message(&mut io, OpCode::Binary, &msg[..DIRECT_WRITE_MIN - 1]).await.unwrap();
+        assert_eq!(io.vectored_writes, 0);
+        assert_eq!(decode(Role::Server, &io.wire), vec![(OpCode::Binary, msg[..DIRECT_WRITE_MIN - 1].to_vec())]);
+    }
+
+    #[tokio::test]
+    async fn dropped_streamed_send_poisons() {
+        use futures_util::FutureExt as _;
+        for role in [Role::Client, Role::Server] {
+            let mut wr = WriteSide::new(role, 4096);
+            let mut io = Trickle::new(true, 4);
+            let msg = payload(50_000, 7);
+            assert!(wr.send_message(&mut io, OpCode::Binary, &msg).now_or_never().is_none());
+            assert!(wr.poisoned, "{role:?}");
+            assert!(matches!(wr.send_message(&mut io, OpCode::Binary, b"x").await, Err(WsError::Poisoned)));
+        }
     }
 }

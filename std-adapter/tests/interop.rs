@@ -274,6 +274,14 @@ async fn server_echo_fragments_ping_16mib_and_client_close() {
         ws.send(TMessage::Frame(Frame::message("mented", TOp::Data(Data::Continue), true))).await.unwrap();
         assert_eq!(ws.next().await.unwrap().unwrap(), TMessage::Pong(b"mid".to_vec().into()));
         assert_eq!(ws.next().await.unwrap().unwrap(), TMessage::text("fragmented"));
+        // Between 16 KiB and the 64 KiB write buffer: sent back in one vectored write
+        // straight from the caller's slice.
+        let mid = big_payload(40_000);
+        ws.send(TMessage::binary(mid.clone())).await.unwrap();
+        match ws.next().await.unwrap().unwrap() {
+            TMessage::Binary(b) => assert!(b[..] == mid[..]),
+            other => panic!("unexpected {:?}", other.len()),
+        }
         // 16 MiB each way: the server streams it back from the caller's slice.
         let big = big_payload(BIG);
         ws.send(TMessage::binary(big.clone())).await.unwrap();
@@ -633,7 +641,8 @@ async fn wss_split_both_ends() {
             .await
             .unwrap();
         let (mut rx, tx) = ws.split();
-        let sizes = [0usize, 40, 5000, 100_000, 128];
+        // 20 000 and 40 000: the server's sends from the caller's slice (vectored).
+        let sizes = [0usize, 40, 5000, 20_000, 100_000, 40_000, 128];
         let sender = tokio::spawn(async move {
             for (i, &len) in sizes.iter().enumerate() {
                 tx.send_binary(&vec![i as u8; len]).await.unwrap();
