@@ -7,7 +7,8 @@
 use std::hint::black_box;
 
 const SIG: &str = "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71";
-const ORDER_JSON: &[u8] = br#"{"symbol":"BTCUSDT","side":"BUY","type":"LIMIT","timeInForce":"GTC","quantity":"0.01","price":"97000.00"}"#;
+const ORDER_JSON: &[u8] =
+    br#"{"symbol":"BTCUSDT","side":"BUY","type":"LIMIT","timeInForce":"GTC","quantity":"0.01","price":"97000.00"}"#;
 const BODY: &str = r#"{"symbol":"BTCUSDT","orderId":28457,"clientOrderId":"6gCrw2kRUAF9CvJDGP16IP","transactTime":1700000000000,"price":"97000.00","origQty":"0.01","executedQty":"0.00","status":"NEW","timeInForce":"GTC","type":"LIMIT","side":"BUY"}"#;
 
 fn main() {
@@ -22,9 +23,7 @@ fn main() {
     let wire = wire.as_bytes();
     let mut writer = nexus_net::http::RequestWriter::new(vec![0u8; 32 * 1024], "127.0.0.1", 8080, false).unwrap();
     writer.set_base_path("/api/v3").unwrap();
-    writer
-        .default_header("X-MBX-APIKEY", "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A")
-        .unwrap();
+    writer.default_header("X-MBX-APIKEY", "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A").unwrap();
     let mut reader = nexus_net::http::ResponseReader::new(vec![0u8; 64 * 1024]);
     // One warm-up round outside the count difference (ROUNDS = 0 runs it too).
     for _ in 0..rounds + 1 {
