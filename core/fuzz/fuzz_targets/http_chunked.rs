@@ -19,11 +19,7 @@ fn run(input: &[u8], step: usize) -> Outcome {
     let (mut out, mut raw) = (0, 0);
     let mut fed = 0;
     loop {
-        let n = if step == 0 {
-            input.len() - fed
-        } else {
-            step.min(input.len() - fed)
-        };
+        let n = if step == 0 { input.len() - fed } else { step.min(input.len() - fed) };
         buf.extend_from_slice(&input[fed..fed + n]);
         fed += n;
         match dec.decode_in_place(&mut buf, &mut out, &mut raw) {
@@ -34,10 +30,7 @@ fn run(input: &[u8], step: usize) -> Outcome {
                 assert!(out <= 8192);
                 let mut rest = buf[raw..].to_vec();
                 rest.extend_from_slice(&input[fed..]);
-                return Outcome::Done {
-                    body: buf[dec.body_start(out)..out].to_vec(),
-                    rest,
-                };
+                return Outcome::Done { body: buf[dec.body_start(out)..out].to_vec(), rest };
             }
             Ok(false) => {
                 assert!(out <= raw && raw <= buf.len());

@@ -28,7 +28,11 @@ fn same_err(ours: HttpError, theirs: HttpError) -> bool {
 }
 
 fn minor(v: Version) -> u8 {
-    if v == Version::Http10 { 0 } else { 1 }
+    if v == Version::Http10 {
+        0
+    } else {
+        1
+    }
 }
 
 fn check_headers(data: &[u8], spans: &[HeaderSpan], theirs: &[httparse::Header<'_>]) {

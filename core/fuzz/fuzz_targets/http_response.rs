@@ -35,14 +35,10 @@ enum Outcome {
 /// once), in a fixed 2 KiB buffer or a growable Vec.
 fn run(input: &[u8], step: usize, head: bool, growable: bool) -> Vec<Outcome> {
     if growable {
-        let r = ResponseReader::new(Vec::new())
-            .with_max_head_size(1024)
-            .with_max_body_size(MAX_BODY);
+        let r = ResponseReader::new(Vec::new()).with_max_head_size(1024).with_max_body_size(MAX_BODY);
         drive(r, input, step, head)
     } else {
-        let r = ResponseReader::new([0u8; 2048])
-            .with_max_head_size(1024)
-            .with_max_body_size(MAX_BODY);
+        let r = ResponseReader::new([0u8; 2048]).with_max_head_size(1024).with_max_body_size(MAX_BODY);
         drive(r, input, step, head)
     }
 }
@@ -75,15 +71,9 @@ fn drive<B: nexus_net::buf::Storage>(
                     assert!(resp.headers().count() + resp.trailers().count() <= 64);
                     break Outcome::Response {
                         status: resp.status(),
-                        headers: resp
-                            .headers()
-                            .map(|(n, v)| (n.to_string(), v.to_vec()))
-                            .collect(),
+                        headers: resp.headers().map(|(n, v)| (n.to_string(), v.to_vec())).collect(),
                         body: resp.body().to_vec(),
-                        trailers: resp
-                            .trailers()
-                            .map(|(n, v)| (n.to_string(), v.to_vec()))
-                            .collect(),
+                        trailers: resp.trailers().map(|(n, v)| (n.to_string(), v.to_vec())).collect(),
                         keep_alive: resp.keep_alive(),
                     };
                 }
@@ -94,21 +84,13 @@ fn drive<B: nexus_net::buf::Storage>(
                                 let resp = r.response();
                                 Outcome::Response {
                                     status: resp.status(),
-                                    headers: resp
-                                        .headers()
-                                        .map(|(n, v)| (n.to_string(), v.to_vec()))
-                                        .collect(),
+                                    headers: resp.headers().map(|(n, v)| (n.to_string(), v.to_vec())).collect(),
                                     body: resp.body().to_vec(),
-                                    trailers: resp
-                                        .trailers()
-                                        .map(|(n, v)| (n.to_string(), v.to_vec()))
-                                        .collect(),
+                                    trailers: resp.trailers().map(|(n, v)| (n.to_string(), v.to_vec())).collect(),
                                     keep_alive: resp.keep_alive(),
                                 }
                             }
-                            Err(RestError::ConnectionClosed(why))
-                                if why.starts_with("no response") =>
-                            {
+                            Err(RestError::ConnectionClosed(why)) if why.starts_with("no response") => {
                                 Outcome::Incomplete
                             }
                             Err(e) => Outcome::Error(kind(&e)),
@@ -126,13 +108,7 @@ fn drive<B: nexus_net::buf::Storage>(
                 }
             }
         };
-        let stop = !matches!(
-            outcome,
-            Outcome::Response {
-                keep_alive: true,
-                ..
-            }
-        );
+        let stop = !matches!(outcome, Outcome::Response { keep_alive: true, .. });
         out.push(outcome);
         if stop {
             break;
@@ -148,11 +124,7 @@ fuzz_target!(|data: &[u8]| {
     let head = ctl & 1 != 0;
     let step = usize::from(ctl >> 1) % 17;
     let whole = run(input, 0, head, false);
-    assert_eq!(
-        run(input, step, head, false),
-        whole,
-        "fixed storage, step {step}"
-    );
+    assert_eq!(run(input, step, head, false), whole, "fixed storage, step {step}");
     // A growable buffer starts small and may report a different buffer-size error,
     // but a success must be identical.
     let grown = run(input, step, head, true);

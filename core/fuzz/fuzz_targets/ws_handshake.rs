@@ -3,9 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use nexus_net::ws::handshake::{
-    parse_request, parse_response, write_accept, ClientKey, MAX_HEADERS,
-};
+use nexus_net::ws::handshake::{parse_request, parse_response, write_accept, ClientKey, MAX_HEADERS};
 
 const MAX_HEAD: usize = 4096;
 
@@ -27,9 +25,7 @@ fn check_request(data: &[u8]) {
             let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
             let mut h = httparse::Request::new(&mut headers);
             assert_eq!(h.parse(&data[..n]), Ok(httparse::Status::Complete(n)));
-            assert!(req
-                .headers()
-                .eq(h.headers.iter().map(|h| (h.name, trim(h.value)))));
+            assert!(req.headers().eq(h.headers.iter().map(|h| (h.name, trim(h.value)))));
             assert_eq!(req.path(), h.path.unwrap());
             // Every offered subprotocol is a token; the key is answerable.
             for p in req.subprotocols() {
@@ -65,14 +61,8 @@ fn check_response(data: &[u8]) {
             assert!(resp.head_len <= data.len());
             assert!(resp.subprotocol.is_none_or(|i| i < offered.len()));
             let n = resp.head_len;
-            assert_eq!(
-                parse_response(&data[..n], &key, &offered, MAX_HEAD),
-                Ok(Some(resp))
-            );
-            assert_eq!(
-                parse_response(&data[..n - 1], &key, &offered, MAX_HEAD),
-                Ok(None)
-            );
+            assert_eq!(parse_response(&data[..n], &key, &offered, MAX_HEAD), Ok(Some(resp)));
+            assert_eq!(parse_response(&data[..n - 1], &key, &offered, MAX_HEAD), Ok(None));
         }
         Ok(None) => assert!(data.len() < MAX_HEAD),
         Err(e) => {
@@ -89,9 +79,7 @@ fn check_response(data: &[u8]) {
     let m = write_accept(&mut buf, key.as_str(), None, &[]).unwrap();
     let tail = data.len().min(buf.len() - m);
     buf[m..m + tail].copy_from_slice(&data[..tail]);
-    let resp = parse_response(&buf[..m + tail], &key, &offered, MAX_HEAD)
-        .unwrap()
-        .unwrap();
+    let resp = parse_response(&buf[..m + tail], &key, &offered, MAX_HEAD).unwrap().unwrap();
     assert_eq!(resp.head_len, m);
     assert_eq!(resp.subprotocol, None);
 }

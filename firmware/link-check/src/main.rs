@@ -43,7 +43,8 @@ fn main() -> ! {
     n += client.encode_control(OpCode::Ping, b"hb", &mut wire[n..]).unwrap_or(0);
     n += client.encode_close(CloseCode::Normal, "bye", &mut wire[n..]).unwrap_or(0);
 
-    let mut reader = FrameReader::new(Role::Server, &mut read[..], Limits { max_frame_size: 1024, max_message_size: 1024 });
+    let mut reader =
+        FrameReader::new(Role::Server, &mut read[..], Limits { max_frame_size: 1024, max_message_size: 1024 });
     let mut server = FrameWriter::new(Role::Server, XorShift(1));
     let mut reply = [0u8; 256];
     let mut fed = 0;
