@@ -127,10 +127,11 @@ fn unreserved16(v: &[u8; 16]) -> bool {
     // SAFETY: a 16-byte unaligned load of `v`; SSE2 is in the x86_64 baseline.
     unsafe {
         let x = _mm_loadu_si128(v.as_ptr().cast());
-        // `x - lo < n` (unsigned): `min(d, n - 1) == d`.
+        // `x - lo < n` (unsigned) as a signed compare after moving `lo` to -128:
+        // `x + (128 - lo) < -128 + n` (wrapping add, signed lanes).
         let range = |x: __m128i, lo: u8, n: u8| {
-            let d = _mm_sub_epi8(x, _mm_set1_epi8(lo as i8));
-            _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8((n - 1) as i8)), d)
+            let d = _mm_add_epi8(x, _mm_set1_epi8(128u8.wrapping_sub(lo) as i8));
+            _mm_cmplt_epi8(d, _mm_set1_epi8(i8::MIN.wrapping_add(n as i8)))
         };
         let letter = range(_mm_or_si128(x, _mm_set1_epi8(0x20)), b'a', 26);
         let ok = _mm_or_si128(
