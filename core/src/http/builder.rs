@@ -5,12 +5,17 @@ use core::marker::PhantomData;
 
 use super::request::{Method, Request, RequestWriter, LEN_DIGITS};
 use super::validate::{
-    check_header, check_target, copy_short, itoa, scan, write_escaped, Fault, BAD_TARGET, BAD_TARGET_MSG, CRLF,
+    all_unreserved, check_header, check_target, copy_short, itoa, scan, write_escaped, Fault, BAD_TARGET,
+    BAD_TARGET_MSG, CRLF,
 };
 #[allow(unused_imports)] // doc links
 use super::HttpError;
 use crate::buf::Storage;
 use crate::rest::RestError;
+
+/// Host-only fast paths (a query parameter checked in one pass over its copy, the
+/// prefix copied inline); firmware keeps the general code alone for size.
+const FAST_QUERY: bool = cfg!(not(target_os = "none"));
 
 /// Builder state: query parameters may still be added (then headers, then a body).
 #[derive(Debug)]
@@ -49,6 +54,13 @@ pub struct RequestBuilder<'w, B: Storage, S = Query> {
 impl<'w, B: Storage> RequestBuilder<'w, B, Query> {
     /// Write the method and the path; the writer's generation is already bumped.
     pub(super) fn start(w: &'w mut RequestWriter<B>, method: Method, path: &str) -> Self {
+        Self::start_with(w, method, path, FAST_QUERY)
+    }
+
+    /// [`start`](Self::start), with the host fast path for the method and base path
+    /// on or off (the tests compare the two).
+    #[inline(always)]
+    fn start_with(w: &'w mut RequestWriter<B>, method: Method, path: &str, fast: bool) -> Self {
         let start = w.prefix_len;
         let mut b = RequestBuilder {
             w,
@@ -66,10 +78,24 @@ impl<'w, B: Storage> RequestBuilder<'w, B, Query> {
         if let Err(e) = check_target(path) {
             b.fault(e);
         }
-        b.put(method.as_str().as_bytes());
-        b.put(b" ");
         let base_len = b.w.base_len;
-        b.copy_within(0..base_len);
+        let cap = b.w.buf.bytes().len();
+        // `prefix_len` is at least 17 (`" HTTP/1.1\r\nHost: "`), so the first 16
+        // bytes of the storage are the base path and then prefix bytes.
+        if fast && base_len <= 16 && b.fault.is_none() && start + 24 <= cap && start >= 16 {
+            // The method and its space as one 8-byte store, the base path as one
+            // 16-byte store: the bytes past the new `pos` are scratch.
+            let out = b.w.buf.bytes_mut();
+            let (front, back) = out.split_at_mut(start);
+            let at = method.as_str().len() + 1;
+            back[..8].copy_from_slice(&method.padded());
+            back[at..at + 16].copy_from_slice(&front[..16]);
+            b.pos = start + at + base_len;
+        } else {
+            b.put(method.as_str().as_bytes());
+            b.put(b" ");
+            b.copy_within(0..base_len);
+        }
         let slash = match path.first() {
             Some(b'/') => false,
             Some(b'?') | None => base_len == 0,
@@ -147,10 +173,67 @@ impl<'w, B: Storage, S> RequestBuilder<'w, B, S> {
         }
     }
 
-    /// One pass over each part to validate it and count escapes, one reservation,
-    /// one write.
     #[inline]
     fn push_query(&mut self, key: &[u8], value: &[u8], encode: bool) {
+        if !(FAST_QUERY && self.query_fast(key, value)) {
+            self.query_general(key, value, encode);
+        }
+    }
+
+    /// The separator in front of the next parameter: `&` after one, `?` unless the
+    /// path already opened the query.
+    #[inline(always)]
+    fn query_sep(&self) -> Option<u8> {
+        if self.has_query {
+            Some(b'&')
+        } else if self.pos == self.query_start {
+            None
+        } else {
+            Some(b'?')
+        }
+    }
+
+    /// The usual parameter (both parts unreserved, the storage has room, no earlier
+    /// fault): copy `key`, a filler byte and `value`, check the copy in one pass,
+    /// then put the `=` in. `false` (nothing committed: `pos` and `has_query` are
+    /// untouched, bytes past `pos` are scratch) hands the parameter to
+    /// [`query_general`](Self::query_general), which writes it again from the start,
+    /// so every error comes from there. Unreserved bytes are the same with and
+    /// without encoding, so this serves `query` and `query_raw` alike.
+    #[inline(always)]
+    fn query_fast(&mut self, key: &[u8], value: &[u8]) -> bool {
+        if self.fault.is_some() {
+            return false;
+        }
+        let sep = self.query_sep();
+        let kv = self.pos + usize::from(sep.is_some());
+        let eq = kv + key.len();
+        let end = eq + 1 + value.len();
+        if !self.w.reserve(end) {
+            return false;
+        }
+        let out = &mut self.w.buf.bytes_mut()[..end];
+        copy_short(&mut out[kv..eq], key);
+        // A filler that passes the check; the key and value themselves must not
+        // hold a `=`, which the check rejects.
+        out[eq] = b'a';
+        copy_short(&mut out[eq + 1..], value);
+        if !all_unreserved(&out[kv..]) {
+            return false;
+        }
+        out[eq] = b'=';
+        if let Some(sep) = sep {
+            out[self.pos] = sep;
+        }
+        self.has_query = true;
+        self.pos = end;
+        true
+    }
+
+    /// One pass over each part to validate it and count escapes, one reservation,
+    /// one write.
+    #[cfg_attr(feature = "std", inline(never))]
+    fn query_general(&mut self, key: &[u8], value: &[u8], encode: bool) {
         let ((ak, ek), (av, ev)) = (scan(key), scan(value));
         let acc = ak | av;
         if acc & CRLF != 0 {
@@ -160,13 +243,7 @@ impl<'w, B: Storage, S> RequestBuilder<'w, B, S> {
             return self.fault(Fault::Url(BAD_TARGET_MSG));
         }
         let (ek, ev) = if encode { (ek, ev) } else { (0, 0) };
-        let sep = if self.has_query {
-            Some(b'&')
-        } else if self.pos == self.query_start {
-            None
-        } else {
-            Some(b'?')
-        };
+        let sep = self.query_sep();
         self.has_query = true;
         let end = self.pos + usize::from(sep.is_some()) + key.len() + 2 * ek + 1 + value.len() + 2 * ev;
         if self.fault.is_none() && self.w.reserve(end) {
@@ -475,5 +552,118 @@ impl<B: Storage> fmt::Write for BodyWriter<'_, B> {
     #[inline]
     fn write_str(&mut self, s: &str) -> fmt::Result {
         self.write_bytes(s.as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use std::format;
+    use std::string::String;
+    use std::vec::Vec;
+
+    use super::*;
+
+    type Out = Result<(Vec<u8>, Vec<u8>), String>;
+
+    /// Build `GET path?<prior>&key=value` with the parameter added by the fast path
+    /// (`fast`) or by the general code alone; the query string seen before `finish`
+    /// and the finished bytes (or the error).
+    fn build<const N: usize>(
+        base: &str,
+        path: &str,
+        prior: bool,
+        key: &[u8],
+        value: &[u8],
+        raw: bool,
+        fast: bool,
+    ) -> Out {
+        let mut w = RequestWriter::new([0u8; N], "h", 80, false).unwrap();
+        w.set_base_path(base).map_err(|e| format!("base {e:?}"))?;
+        let mut b = RequestBuilder::start_with(&mut w, Method::Get, path, fast);
+        if prior {
+            b = b.query("p", "1");
+        }
+        if fast {
+            b.push_query(key, value, !raw);
+        } else {
+            b.query_general(key, value, !raw);
+        }
+        let qs = b.query_string().to_vec();
+        let req = b.header("X", "y").finish().map_err(|e| format!("{e:?}"))?;
+        Ok((qs, w.bytes(&req).unwrap().to_vec()))
+    }
+
+    fn agree<const N: usize>(base: &str, path: &str, prior: bool, key: &[u8], value: &[u8]) {
+        for raw in [false, true] {
+            let fast = build::<N>(base, path, prior, key, value, raw, true);
+            let general = build::<N>(base, path, prior, key, value, raw, false);
+            assert_eq!(
+                fast, general,
+                "N {N} base {base:?} path {path:?} prior {prior} raw {raw} key {key:?} value {value:?}"
+            );
+        }
+    }
+
+    /// Every byte value at every position of the key and of the value (lengths 0 to
+    /// 20 and 40), with and without a base path, a query opened by the path, an
+    /// earlier parameter, and storage that is just too small: the one-pass fast path
+    /// and the general code give the same bytes or the same error.
+    #[test]
+    fn query_fast_path_agrees_with_the_general_code() {
+        let filler: [u8; 40] = core::array::from_fn(|i| b"aZ09-._~"[i % 8]);
+        let shapes = [("", "/o"), ("/api/v3", "/order"), ("/b", "o?"), ("/b", "/o?x=1"), ("/0123456789abcdefgh", "")];
+        for len in (0..=20).chain([40]) {
+            for at in 0..len {
+                for byte in 0..=255u8 {
+                    let mut t = filler;
+                    t[at] = byte;
+                    let t = &t[..len];
+                    let (base, path) = shapes[usize::from(byte) % shapes.len()];
+                    let prior = byte & 1 == 1;
+                    agree::<1024>(base, path, prior, t, b"v");
+                    agree::<1024>(base, path, prior, b"k", t);
+                }
+            }
+        }
+        // Storage boundaries: every size from far too small to ample.
+        for (base, path) in shapes {
+            for prior in [false, true] {
+                macro_rules! sizes { ($($n:literal)*) => { $(
+                    agree::<$n>(base, path, prior, b"symbol", b"BTCUSDT");
+                    agree::<$n>(base, path, prior, b"", b"");
+                    agree::<$n>(base, path, prior, b"a b", b"c");
+                )* } }
+                sizes!(30 40 44 48 50 52 54 56 58 60 62 64 66 68 70 72 74 76 78 80 84 88 96 128);
+            }
+        }
+    }
+
+    /// The method and base path written as two fixed-size stores give the same
+    /// request as the general code, for every method, base path length 0 to 20,
+    /// and storage sizes around the request's size.
+    #[test]
+    fn start_fast_path_agrees_with_the_general_code() {
+        let methods =
+            [Method::Get, Method::Post, Method::Put, Method::Delete, Method::Patch, Method::Head, Method::Options];
+        let long = "/abcdefghijklmnopqrst";
+        fn one<const N: usize>(m: Method, base: &str, path: &str, fast: bool) -> Result<Vec<u8>, String> {
+            let mut w = RequestWriter::new([0u8; N], "h", 80, false).unwrap();
+            w.set_base_path(base).map_err(|e| format!("base {e:?}"))?;
+            let b = RequestBuilder::start_with(&mut w, m, path, fast);
+            let req = b.finish().map_err(|e| format!("{e:?}"))?;
+            Ok(w.bytes(&req).unwrap().to_vec())
+        }
+        for m in methods {
+            for n in 0..=long.len() {
+                let base = &long[..n];
+                for path in ["", "/x", "x?", "/a b", "/o?q=1"] {
+                    macro_rules! sizes { ($($n:literal)*) => { $(
+                        assert_eq!(one::<$n>(m, base, path, true), one::<$n>(m, base, path, false), "{m:?} {base:?} {path:?} {}", $n);
+                    )* } }
+                    sizes!(20 24 28 32 36 40 42 44 46 48 50 52 54 56 58 60 64 72 80 1024);
+                }
+            }
+        }
     }
 }

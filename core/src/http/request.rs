@@ -48,6 +48,20 @@ impl Method {
         }
     }
 
+    /// The method token and its space, padded with spaces to 8 bytes (the builder
+    /// writes it as one word and keeps `as_str().len() + 1` of it).
+    pub(super) const fn padded(self) -> [u8; 8] {
+        match self {
+            Self::Get => *b"GET     ",
+            Self::Post => *b"POST    ",
+            Self::Put => *b"PUT     ",
+            Self::Delete => *b"DELETE  ",
+            Self::Patch => *b"PATCH   ",
+            Self::Head => *b"HEAD    ",
+            Self::Options => *b"OPTIONS ",
+        }
+    }
+
     /// Methods whose requests carry `Content-Length: 0` when they have no body (many
     /// servers answer 411 Length Required otherwise).
     pub(super) const fn sends_empty_length(self) -> bool {

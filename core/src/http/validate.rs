@@ -5,7 +5,7 @@ use super::HttpError;
 use crate::rest::RestError;
 
 /// The first error a builder met, reported by `finish`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) enum Fault {
     TooLarge,
     Crlf,
@@ -117,6 +117,94 @@ pub(super) fn all_unreserved(s: &[u8]) -> bool {
     unreserved16(&v)
 }
 
+/// Whether every byte of `s` is printable ASCII (`0x20..=0x7e`), 16 at a time like
+/// [`all_unreserved`] (short strings gathered into one block padded with `a`).
+#[inline]
+pub(super) fn all_printable(s: &[u8]) -> bool {
+    let n = s.len();
+    if n >= 16 {
+        let whole = s.chunks_exact(16).all(|c| c.first_chunk().is_some_and(printable16));
+        return whole && (n.is_multiple_of(16) || s.last_chunk().is_some_and(printable16));
+    }
+    printable16(&gather(s))
+}
+
+/// Whether every byte of `s` may stand raw in a request target (printable ASCII but
+/// space and `#`: no [`BAD_TARGET`] byte), 16 at a time like [`all_unreserved`].
+#[inline]
+fn all_target(s: &[u8]) -> bool {
+    let n = s.len();
+    if n >= 16 {
+        let whole = s.chunks_exact(16).all(|c| c.first_chunk().is_some_and(target16));
+        return whole && (n.is_multiple_of(16) || s.last_chunk().is_some_and(target16));
+    }
+    target16(&gather(s))
+}
+
+/// A string under 16 bytes as one block: every byte lands in some lane, the other
+/// lanes hold `a` (accepted by every block test).
+#[inline(always)]
+fn gather(s: &[u8]) -> [u8; 16] {
+    let n = s.len();
+    let mut v = [b'a'; 16];
+    if n >= 8 {
+        v[..8].copy_from_slice(&s[..8]);
+        v[8..].copy_from_slice(&s[n - 8..]);
+    } else if n >= 4 {
+        v[..4].copy_from_slice(&s[..4]);
+        v[4..8].copy_from_slice(&s[n - 4..]);
+    } else if n > 0 {
+        v[0] = s[0];
+        v[1] = s[n / 2];
+        v[2] = s[n - 1];
+    }
+    v
+}
+
+/// Whether all 16 bytes may stand raw in a target: `0x21..=0x7e` but `#`.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline(always)]
+fn target16(v: &[u8; 16]) -> bool {
+    use core::arch::x86_64::*;
+    // SAFETY: a 16-byte unaligned load of `v`; SSE2 is in the x86_64 baseline.
+    unsafe {
+        let x = _mm_loadu_si128(v.as_ptr().cast());
+        // `x - 0x21 < 0x5e` as a signed compare after moving 0x21 to -128.
+        let d = _mm_add_epi8(x, _mm_set1_epi8(0x5f));
+        let printable = _mm_cmplt_epi8(d, _mm_set1_epi8(i8::MIN.wrapping_add(0x5e)));
+        let hash = _mm_cmpeq_epi8(x, _mm_set1_epi8(b'#' as i8));
+        _mm_movemask_epi8(_mm_andnot_si128(hash, printable)) == 0xffff
+    }
+}
+
+/// Whether all 16 bytes may stand raw in a target; branch-free.
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+#[inline(always)]
+fn target16(v: &[u8; 16]) -> bool {
+    v.iter().fold(true, |ok, &b| ok & (b.wrapping_sub(0x21) < 0x5e) & (b != b'#'))
+}
+
+/// Whether all 16 bytes are printable ASCII: `x + 0x60` (wrapping) is then in
+/// `0x80..=0xde`, i.e. below `0xdf - 0x100` as a signed byte.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline(always)]
+fn printable16(v: &[u8; 16]) -> bool {
+    use core::arch::x86_64::*;
+    // SAFETY: a 16-byte unaligned load of `v`; SSE2 is in the x86_64 baseline.
+    unsafe {
+        let x = _mm_loadu_si128(v.as_ptr().cast());
+        let d = _mm_add_epi8(x, _mm_set1_epi8(0x60));
+        _mm_movemask_epi8(_mm_cmplt_epi8(d, _mm_set1_epi8(0xdfu8 as i8))) == 0xffff
+    }
+}
+
+/// Whether all 16 bytes are printable ASCII; branch-free so the compiler vectorises it.
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+#[inline(always)]
+fn printable16(v: &[u8; 16]) -> bool {
+    v.iter().fold(true, |ok, &b| ok & (b.wrapping_sub(0x20) < 0x5f))
+}
+
 /// Whether all 16 bytes are unreserved: SSE2 compares on x86_64 (written out: the
 /// compiler's vectorisation of the portable loop below comes and goes with the
 /// inlining context, and the loop costs about 8x more scalar).
@@ -127,10 +215,11 @@ fn unreserved16(v: &[u8; 16]) -> bool {
     // SAFETY: a 16-byte unaligned load of `v`; SSE2 is in the x86_64 baseline.
     unsafe {
         let x = _mm_loadu_si128(v.as_ptr().cast());
-        // `x - lo < n` (unsigned): `min(d, n - 1) == d`.
+        // `x - lo < n` (unsigned) as a signed compare after moving `lo` to -128:
+        // `x + (128 - lo) < -128 + n` (wrapping add, signed lanes).
         let range = |x: __m128i, lo: u8, n: u8| {
-            let d = _mm_sub_epi8(x, _mm_set1_epi8(lo as i8));
-            _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8((n - 1) as i8)), d)
+            let d = _mm_add_epi8(x, _mm_set1_epi8(128u8.wrapping_sub(lo) as i8));
+            _mm_cmplt_epi8(d, _mm_set1_epi8(i8::MIN.wrapping_add(n as i8)))
         };
         let letter = range(_mm_or_si128(x, _mm_set1_epi8(0x20)), b'a', 26);
         let ok = _mm_or_si128(
@@ -256,6 +345,11 @@ pub(super) const BAD_TARGET_MSG: &str = "space, '#', control or non-ASCII byte i
 /// Path and raw-query bytes: printable ASCII but space and `#`.
 #[inline]
 pub(super) fn check_target(s: &[u8]) -> Result<(), Fault> {
+    // Host fast path: all bytes fine by 16-byte blocks; else the table scan, which
+    // names the fault.
+    if FAST_HEADER && all_target(s) {
+        return Ok(());
+    }
     target_fault(classes(s))
 }
 
@@ -273,15 +367,12 @@ fn target_fault(acc: u8) -> Result<(), Fault> {
 
 #[inline]
 pub(super) fn check_header(name: &[u8], value: &[u8]) -> Result<(), Fault> {
-    let (n, v) = (classes(name), classes(value));
-    if (n | v) & CRLF != 0 {
-        return Err(Fault::Crlf);
-    }
-    if name.is_empty() || n & BAD_NAME != 0 {
-        return Err(Fault::Http(HttpError::InvalidHeaderName));
-    }
-    if v & BAD_VALUE != 0 {
-        return Err(Fault::Http(HttpError::InvalidHeaderValue));
+    // Host fast path: a name of unreserved bytes (all `tchar`s) and a value of
+    // printable ASCII (no control byte) pass the class checks; anything else (an
+    // empty name, HTAB or obs-text in the value, any error) takes the table scan.
+    let plain = FAST_HEADER && !name.is_empty() && all_unreserved(name) && all_printable(value);
+    if !plain {
+        check_header_bytes(name, value)?;
     }
     let reserved = match name.len() {
         4 => name.eq_ignore_ascii_case(b"host"),
@@ -291,6 +382,25 @@ pub(super) fn check_header(name: &[u8], value: &[u8]) -> Result<(), Fault> {
     };
     if reserved {
         return Err(Fault::Http(HttpError::ReservedHeader));
+    }
+    Ok(())
+}
+
+/// Host-only fast paths of [`check_header`] and [`check_target`]; firmware keeps
+/// the table scan alone.
+const FAST_HEADER: bool = cfg!(not(target_os = "none"));
+
+/// The byte-class checks of [`check_header`] (the general path).
+fn check_header_bytes(name: &[u8], value: &[u8]) -> Result<(), Fault> {
+    let (n, v) = (classes(name), classes(value));
+    if (n | v) & CRLF != 0 {
+        return Err(Fault::Crlf);
+    }
+    if name.is_empty() || n & BAD_NAME != 0 {
+        return Err(Fault::Http(HttpError::InvalidHeaderName));
+    }
+    if v & BAD_VALUE != 0 {
+        return Err(Fault::Http(HttpError::InvalidHeaderValue));
     }
     Ok(())
 }
@@ -343,6 +453,62 @@ mod tests {
                     let want = CLASS[usize::from(b)] & ESCAPE == 0;
                     assert_eq!(all_unreserved(t), want, "len {len} at {at} byte {b:#x}");
                     assert_eq!(scan(t), (classes(t), t.iter().map(|&c| usize::from(CLASS[usize::from(c)] >> 4)).sum()));
+                }
+            }
+        }
+    }
+
+    /// The header check's fast path (unreserved name, printable value) gives the
+    /// same answer as the table scan alone for every byte at every position.
+    #[test]
+    fn check_header_fast_path_agrees_with_the_table() {
+        let general = |n: &[u8], v: &[u8]| {
+            check_header_bytes(n, v)?;
+            let reserved =
+                [&b"host"[..], b"content-length", b"transfer-encoding"].iter().any(|r| n.eq_ignore_ascii_case(r));
+            if reserved {
+                return Err(Fault::Http(HttpError::ReservedHeader));
+            }
+            Ok(())
+        };
+        let names: [&[u8]; 4] = [b"X-Api-Key_0.~", b"Host", b"content-LENGTH", b"Transfer-Encoding"];
+        for len in 0..=40usize {
+            let base: [u8; 40] = core::array::from_fn(|i| b"aZ09 -.~!/:;?"[i % 13]);
+            let s = &base[..len];
+            for name in names {
+                assert_eq!(check_header(name, s), general(name, s), "{len}");
+            }
+            for at in 0..len {
+                for b in 0..=255u8 {
+                    let mut t = base;
+                    t[at] = b;
+                    let t = &t[..len];
+                    let name: [u8; 40] = core::array::from_fn(|i| b"Ab-9._~z"[i % 8]);
+                    let name = &name[..len];
+                    assert_eq!(check_header(name, t), general(name, t), "value len {len} at {at} byte {b:#x}");
+                    let mut nm: [u8; 40] = core::array::from_fn(|i| b"Ab-9._~z"[i % 8]);
+                    nm[at] = b;
+                    let nm = &nm[..len];
+                    assert_eq!(check_header(nm, b"v"), general(nm, b"v"), "name len {len} at {at} byte {b:#x}");
+                }
+            }
+        }
+    }
+
+    /// The target check's fast path agrees with the table scan for every byte at
+    /// every position.
+    #[test]
+    fn check_target_fast_path_agrees_with_the_table() {
+        for len in 0..=40usize {
+            let base: [u8; 40] = core::array::from_fn(|i| b"/aZ09-._~?=&%!"[i % 14]);
+            assert_eq!(check_target(&base[..len]), Ok(()));
+            for at in 0..len {
+                for b in 0..=255u8 {
+                    let mut t = base;
+                    t[at] = b;
+                    let t = &t[..len];
+                    assert_eq!(check_target(t), target_fault(classes(t)), "len {len} at {at} byte {b:#x}");
+                    assert_eq!(all_target(t), classes(t) & (BAD_TARGET | CRLF) == 0, "len {len} at {at} byte {b:#x}");
                 }
             }
         }
