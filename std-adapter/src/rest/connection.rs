@@ -307,7 +307,14 @@ impl HttpConnection {
         let mut byte = [MaybeUninit::<u8>::uninit(); 1];
         let peeked = tcp.try_io(Interest::READABLE, || socket2::SockRef::from(tcp).peek(&mut byte));
         match peeked {
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                // Nothing to drop: a `WouldBlock` here is tokio's "not ready" (a bare
+                // kind) or the peek's `EAGAIN` (an OS code), neither of which owns
+                // memory; skipping the out-of-line `io::Error` destructor saves a call
+                // on every check (two per pooled request).
+                std::mem::forget(e);
+                Ok(())
+            }
             Ok(0) => self.closed_while_idle(),
             // Bytes on a plain connection: nobody asked for them. On TLS they may be
             // a session ticket or a close_notify: let the TLS layer say.
@@ -469,16 +476,27 @@ impl Timer {
 
     /// `Ready(Err(ReadTimeout))` once `deadline` has passed; otherwise `Pending`, with
     /// the task's waker registered to be woken at (or, lazily, before) `deadline`.
+    ///
+    /// The common case (already registered for this task) is inlined into the
+    /// caller; the rest is [`poll_deadline_slow`](Self::poll_deadline_slow).
+    #[inline]
     fn poll_deadline(&mut self, deadline: Instant, cx: &mut Context<'_>) -> Poll<Result<bool, RestError>> {
-        let sleep = &mut self.sleep;
         // Registered (a `Pending` poll and not fired since) for this task, at or before
         // the deadline: when it fires, this task is woken and the slow path runs.
-        if !sleep.is_elapsed()
-            && sleep.deadline() <= deadline
+        if !self.sleep.is_elapsed()
+            && self.sleep.deadline() <= deadline
             && self.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker()))
         {
             return Poll::Pending;
         }
+        self.poll_deadline_slow(deadline, cx)
+    }
+
+    /// [`poll_deadline`](Self::poll_deadline) when the sleep is not registered for
+    /// this task at or before `deadline`: re-arm it if needed and poll it.
+    #[inline(never)]
+    fn poll_deadline_slow(&mut self, deadline: Instant, cx: &mut Context<'_>) -> Poll<Result<bool, RestError>> {
+        let sleep = &mut self.sleep;
         if sleep.deadline() > deadline {
             sleep.as_mut().reset(deadline);
         }
