@@ -312,6 +312,7 @@ impl HttpConnection {
                 // kind) or the peek's `EAGAIN` (an OS code), neither of which owns
                 // memory; skipping the out-of-line `io::Error` destructor saves a call
                 // on every check (two per pooled request).
+                debug_assert!(e.get_ref().is_none(), "a WouldBlock that owns memory: {e:?}");
                 std::mem::forget(e);
                 Ok(())
             }
