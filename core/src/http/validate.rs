@@ -102,19 +102,7 @@ pub(super) fn all_unreserved(s: &[u8]) -> bool {
     }
     // Under 16 bytes: every byte lands in some lane (overlapping when `n` is not a
     // power of two); the other lanes hold an unreserved filler.
-    let mut v = [b'a'; 16];
-    if n >= 8 {
-        v[..8].copy_from_slice(&s[..8]);
-        v[8..].copy_from_slice(&s[n - 8..]);
-    } else if n >= 4 {
-        v[..4].copy_from_slice(&s[..4]);
-        v[4..8].copy_from_slice(&s[n - 4..]);
-    } else if n > 0 {
-        v[0] = s[0];
-        v[1] = s[n / 2];
-        v[2] = s[n - 1];
-    }
-    unreserved16(&v)
+    unreserved16(&gather(s))
 }
 
 /// Whether every byte of `s` is printable ASCII (`0x20..=0x7e`), 16 at a time like
