@@ -7,6 +7,8 @@
 //!   caller-provided [`rand_core::RngCore`], fragmentation at a chosen frame size.
 //! - [`handshake`]: the opening handshake for both roles.
 //! - [`CloseCode`]: every registered close code and the rules for which may be sent.
+//! - [`session`]: the connection's rules above the codec (what must be answered,
+//!   what may still be sent), shared by the tokio and embassy adapters.
 //!
 //! Every error maps to the close code the RFC wants through
 //! [`ProtocolError::close_code`].
@@ -18,6 +20,7 @@ mod frame;
 pub mod handshake;
 mod message;
 mod reader;
+pub mod session;
 mod writer;
 
 pub use close::CloseCode;

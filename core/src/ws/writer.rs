@@ -280,10 +280,7 @@ impl<R: RngCore> FrameWriter<R> {
         if !matches!(opcode, OpCode::Ping | OpCode::Pong) {
             return Err(EncodeError::NotADataOpcode);
         }
-        if payload.len() > MAX_CONTROL_PAYLOAD {
-            return Err(EncodeError::ControlTooLong);
-        }
-        self.frame(opcode, true, false, payload).write_into(out)
+        self.encode_control_frame(opcode, payload, out)
     }
 
     /// Encode a Close with `code` and `reason` (at most 123 bytes). Only codes that
@@ -291,20 +288,22 @@ impl<R: RngCore> FrameWriter<R> {
     /// [`CloseCode::NoStatus`] with an empty reason for an empty Close frame.
     pub fn encode_close(&mut self, code: CloseCode, reason: &str, out: &mut [u8]) -> Result<usize, EncodeError> {
         let mut payload = [0u8; MAX_CONTROL_PAYLOAD];
-        let len = if code == CloseCode::NoStatus && reason.is_empty() {
-            0
-        } else {
-            if !code.is_valid_on_wire() {
-                return Err(EncodeError::InvalidCloseCode(code.as_u16()));
-            }
-            if reason.len() > MAX_CONTROL_PAYLOAD - 2 {
-                return Err(EncodeError::CloseReasonTooLong);
-            }
-            payload[..2].copy_from_slice(&code.as_u16().to_be_bytes());
-            payload[2..2 + reason.len()].copy_from_slice(reason.as_bytes());
-            2 + reason.len()
-        };
-        self.frame(OpCode::Close, true, false, &payload[..len]).write_into(out)
+        let len = close_payload(code, reason, &mut payload)?;
+        self.encode_control_frame(OpCode::Close, &payload[..len], out)
+    }
+
+    /// Encode one control frame of any control opcode; the payload's length is
+    /// checked here, its content by the caller.
+    pub(crate) fn encode_control_frame(
+        &mut self,
+        opcode: OpCode,
+        payload: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, EncodeError> {
+        if payload.len() > MAX_CONTROL_PAYLOAD {
+            return Err(EncodeError::ControlTooLong);
+        }
+        self.frame(opcode, true, false, payload).write_into(out)
     }
 
     #[inline]
@@ -323,6 +322,27 @@ impl<R: RngCore> FrameWriter<R> {
         let header_len = header.encode(&mut bytes) as u8;
         OutFrame { header: bytes, header_len, mask, payload }
     }
+}
+
+/// The payload of a Close with `code` and `reason` into `out`; returns its length
+/// (0 for [`CloseCode::NoStatus`] with an empty reason: an empty Close).
+pub(crate) fn close_payload(
+    code: CloseCode,
+    reason: &str,
+    out: &mut [u8; MAX_CONTROL_PAYLOAD],
+) -> Result<usize, EncodeError> {
+    if code == CloseCode::NoStatus && reason.is_empty() {
+        return Ok(0);
+    }
+    if !code.is_valid_on_wire() {
+        return Err(EncodeError::InvalidCloseCode(code.as_u16()));
+    }
+    if reason.len() > MAX_CONTROL_PAYLOAD - 2 {
+        return Err(EncodeError::CloseReasonTooLong);
+    }
+    out[..2].copy_from_slice(&code.as_u16().to_be_bytes());
+    out[2..2 + reason.len()].copy_from_slice(reason.as_bytes());
+    Ok(2 + reason.len())
 }
 
 /// Iterator over the frames of one message; see [`FrameWriter::fragments`].
