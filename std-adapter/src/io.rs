@@ -1,7 +1,11 @@
 //! The fill and drain loops between a tokio transport and the codecs: the read side
-//! (a [`FrameReader`] and the close/ping state around it) and the write side (a
-//! [`FrameWriter`] and its reusable buffer). [`WsStream`](crate::ws::WsStream) and the
-//! halves of [`split`](crate::ws::WsStream::split) share them.
+//! (a [`FrameReader`] and the replies, control messages and errors waiting around it)
+//! and the write side (a [`FrameWriter`] and its reusable buffer).
+//! [`WsStream`](crate::ws::WsStream) and the halves of
+//! [`split`](crate::ws::WsStream::split) share them, and [`ReadSide::settle`] is the
+//! one copy of `recv`'s work besides decoding. What must be answered and what may
+//! still be sent is decided by the core's [`session`](nexus_net::ws::session) rules,
+//! as in the embassy adapter.
 //!
 //! Cancellation: every state change happens before or after an `.await`, never half
 //! way, so a future dropped at any await leaves the sides consistent. Bytes queued
@@ -13,9 +17,12 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
+pub(crate) use nexus_net::ws::session::Reply;
+use nexus_net::ws::session::{Control, Inbound, Outbound};
+#[cfg(feature = "deflate")]
+use nexus_net::ws::ProtocolError;
 use nexus_net::ws::{
-    CloseCode, CloseFrame, ControlPayload, FrameReader, FrameWriter, Limits, Message, OpCode, Progress, ProtocolError,
-    Role, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN,
+    CloseCode, FrameReader, FrameWriter, Limits, Message, OpCode, Progress, Role, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN,
 };
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -48,19 +55,6 @@ const INITIAL_WRITE_BUFFER: usize = 512;
 /// `bench/examples/write_copy_vs_vectored.rs`).
 pub(crate) const DIRECT_WRITE_MIN: usize = 16 * 1024;
 
-/// A control frame the read side wants sent.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Reply {
-    /// Automatic pong.
-    Pong(ControlPayload),
-    /// Keep-alive ping of the idle timeout.
-    Ping,
-    /// Answer to the peer's Close: its code, echoed (an empty Close for an empty one).
-    Close(CloseFrame),
-    /// Failing the connection: a Close with this code.
-    Fail(CloseCode, ProtocolError),
-}
-
 /// The write half of the state: encoder, buffer, and whether a Close went out.
 pub(crate) struct WriteSide {
     writer: FrameWriter<MaskRng>,
@@ -73,10 +67,9 @@ pub(crate) struct WriteSide {
     cap: usize,
     start: usize,
     end: usize,
-    /// A Close frame has been queued: no data or ping may follow it.
-    pub close_sent: bool,
-    /// A streamed send was cancelled half way: the peer saw part of a frame.
-    pub poisoned: bool,
+    /// Whether our Close is queued (nothing may follow it) or a streamed send was
+    /// cancelled half way (the peer saw part of a frame).
+    state: Outbound,
     /// The transport's write side was shut down.
     shut: bool,
     /// permessage-deflate, when negotiated.
@@ -93,8 +86,7 @@ impl WriteSide {
             cap: capacity,
             start: 0,
             end: 0,
-            close_sent: false,
-            poisoned: false,
+            state: Outbound::new(),
             shut: false,
             #[cfg(feature = "deflate")]
             deflate: None,
@@ -109,6 +101,16 @@ impl WriteSide {
 
     pub fn role(&self) -> Role {
         self.writer.role()
+    }
+
+    /// Our Close is queued (or the write side is over): nothing more may be sent.
+    pub fn close_sent(&self) -> bool {
+        self.state.close_sent()
+    }
+
+    /// A streamed send was cancelled half way.
+    pub fn poisoned(&self) -> bool {
+        self.state.is_poisoned()
     }
 
     /// Room for `n` more bytes at `end`: move queued bytes to the front first, and
@@ -162,27 +164,10 @@ impl WriteSide {
         self.end = len;
     }
 
-    /// Queue a control reply decided by the read side. Nothing follows a Close.
+    /// Queue a control reply decided by the read side (nothing, after our Close).
     pub fn queue_reply(&mut self, reply: Reply) {
-        if self.close_sent {
-            return;
-        }
-        let result = match reply {
-            Reply::Pong(p) => self.queue_control(OpCode::Pong, &p),
-            Reply::Ping => self.queue_control(OpCode::Ping, &[]),
-            Reply::Close(frame) => {
-                let code = if frame.code().is_valid_on_wire() { frame.code() } else { CloseCode::NoStatus };
-                self.queue_close(code, "")
-            }
-            Reply::Fail(code, error) => {
-                let mut reason = [0u8; MAX_CONTROL_PAYLOAD - 2];
-                let reason = describe(&error, &mut reason);
-                self.queue_close(code, reason)
-            }
-        };
-        // Every reply above is a valid control frame; an error would be a bug, and is
-        // not worth a panic on the network path.
-        debug_assert!(result.is_ok(), "{result:?}");
+        self.room(MAX_HEADER_LEN + MAX_CONTROL_PAYLOAD);
+        self.end += self.state.encode_reply(&reply, &mut self.writer, &mut self.buf[self.end..]);
     }
 
     pub fn queue_control(&mut self, opcode: OpCode, payload: &[u8]) -> Result<(), WsError> {
@@ -197,9 +182,7 @@ impl WriteSide {
 
     pub fn queue_close(&mut self, code: CloseCode, reason: &str) -> Result<(), WsError> {
         self.room(MAX_HEADER_LEN + MAX_CONTROL_PAYLOAD);
-        let n = self.writer.encode_close(code, reason, &mut self.buf[self.end..])?;
-        self.end += n;
-        self.close_sent = true;
+        self.end += self.state.encode(Control::Close(code, reason), &mut self.writer, &mut self.buf[self.end..])?;
         Ok(())
     }
 
@@ -208,14 +191,9 @@ impl WriteSide {
     }
 
     /// Whether a send may start.
+    #[inline]
     pub fn check_open(&self) -> Result<(), WsError> {
-        if self.poisoned {
-            Err(WsError::Poisoned)
-        } else if self.close_sent {
-            Err(WsError::Closed)
-        } else {
-            Ok(())
-        }
+        Ok(self.state.check()?)
     }
 
     /// Write out everything queued, then flush the transport (TLS keeps records
@@ -246,8 +224,31 @@ impl WriteSide {
     pub fn discard(&mut self) {
         self.start = 0;
         self.end = 0;
-        self.close_sent = true;
+        self.state.end();
         self.shut = true;
+    }
+
+    /// Send our Close (unless one went out already) and flush; when the peer's Close
+    /// was received too (`peer_closed`), a server then shuts its write side down.
+    pub async fn close<W: AsyncWrite + Unpin>(
+        &mut self,
+        io: &mut W,
+        code: CloseCode,
+        reason: &str,
+        peer_closed: bool,
+    ) -> Result<(), WsError> {
+        if self.poisoned() {
+            return Err(WsError::Poisoned);
+        }
+        if !self.close_sent() {
+            self.queue_close(code, reason)?;
+            ws_debug!(code = code.as_u16(), reason, "websocket close sent");
+        }
+        self.flush(io).await?;
+        if peer_closed && self.role() == Role::Server {
+            let _ = self.shutdown(io).await;
+        }
+        Ok(())
     }
 
     /// Shut the transport's write side down once (TCP FIN, TLS close_notify).
@@ -430,7 +431,7 @@ impl WriteSide {
         opcode: OpCode,
         payload: &[u8],
     ) -> Result<(), WsError> {
-        self.poisoned = true;
+        self.state.frame_started();
         if self.writer.role() == Role::Client && self.buf.len() < self.cap {
             // Masked payloads are streamed through the buffer: use all of it.
             self.grow(self.cap);
@@ -468,7 +469,7 @@ impl WriteSide {
             }
         }
         self.flush(io).await?;
-        self.poisoned = false;
+        self.state.frame_done();
         Ok(())
     }
 }
@@ -487,19 +488,6 @@ async fn write_all_vectored<W: AsyncWrite + Unpin>(io: &mut W, mut slices: &mut 
         IoSlice::advance_slices(&mut slices, n);
     }
     Ok(())
-}
-
-/// The error's description as a close reason, cut at a character boundary to fit.
-fn describe<'a>(error: &ProtocolError, out: &'a mut [u8; MAX_CONTROL_PAYLOAD - 2]) -> &'a str {
-    use std::io::Write as _;
-    let mut cursor = io::Cursor::new(&mut out[..]);
-    let _ = write!(cursor, "{error}");
-    let len = cursor.position() as usize;
-    let text = &out[..len];
-    match std::str::from_utf8(text) {
-        Ok(s) => s,
-        Err(e) => std::str::from_utf8(&text[..e.valid_up_to()]).unwrap_or(""),
-    }
 }
 
 /// What [`ReadSide::step`] found.
@@ -521,15 +509,13 @@ pub(crate) struct ReadSide {
     pub ready: Option<Message<'static>>,
     /// An error to return once the Close it caused is flushed.
     pub failure: Option<WsError>,
-    /// The peer's Close was received.
-    pub close_received: bool,
     /// Nothing more will be read: `recv` returns `None`.
     pub finished: bool,
-    pub auto_pong: bool,
+    /// What the messages read call for (replies, the peer's Close, keep-alive).
+    inbound: Inbound,
     idle_timeout: Option<Duration>,
-    /// When the idle timer fires next, and whether our ping is unanswered.
+    /// When the idle timer fires next.
     idle_deadline: Option<Instant>,
-    ping_outstanding: bool,
     pub close_timeout: Duration,
     /// permessage-deflate, when negotiated.
     #[cfg(feature = "deflate")]
@@ -551,12 +537,10 @@ impl ReadSide {
             reply: None,
             ready: None,
             failure: None,
-            close_received: false,
             finished: false,
-            auto_pong,
+            inbound: Inbound::new(auto_pong),
             idle_timeout,
             idle_deadline: idle_timeout.map(|d| Instant::now() + d),
-            ping_outstanding: false,
             close_timeout,
             #[cfg(feature = "deflate")]
             inflate: None,
@@ -581,7 +565,13 @@ impl ReadSide {
     /// usual case (all clear) on every `recv`.
     #[inline]
     pub fn has_work(&self) -> bool {
-        self.reply.is_some() || self.ready.is_some() || self.failure.is_some() || self.finished || self.close_received
+        self.reply.is_some() || self.ready.is_some() || self.failure.is_some() || self.finished || self.close_received()
+    }
+
+    /// The peer's Close was received.
+    #[inline]
+    pub fn close_received(&self) -> bool {
+        self.inbound.close_received()
     }
 
     /// The message the last [`step`](Self::step) completed (decompressed if it was
@@ -629,25 +619,25 @@ impl ReadSide {
         };
         match advanced {
             Ok(Progress::NeedMore) => Step::NeedRead,
-            Ok(Progress::Message) => match self.reader.message() {
-                Some(Message::Ping(p)) if self.auto_pong => {
-                    self.reply = Some(Reply::Pong(p));
-                    self.ready = Some(Message::Ping(p));
-                    Step::Recorded
-                }
-                Some(Message::Close(frame)) => {
-                    ws_debug!(code = frame.code().as_u16(), reason = frame.reason(), "websocket close received");
-                    self.close_received = true;
-                    self.reply = Some(Reply::Close(frame));
-                    self.ready = Some(Message::Close(frame));
-                    Step::Recorded
-                }
-                _ => Step::Message,
-            },
+            Ok(Progress::Message) => {
+                let Some(message) = self.reader.message() else { return Step::Message };
+                let Some(reply) = self.inbound.on_message(&message) else { return Step::Message };
+                self.reply = Some(reply);
+                // Control messages own their payload: kept until the reply is out.
+                self.ready = match message {
+                    Message::Ping(p) => Some(Message::Ping(p)),
+                    Message::Close(frame) => {
+                        ws_debug!(code = frame.code().as_u16(), reason = frame.reason(), "websocket close received");
+                        Some(Message::Close(frame))
+                    }
+                    _ => None,
+                };
+                Step::Recorded
+            }
             Err(error) => {
                 let code = error.close_code();
                 ws_warn!(%error, code = code.as_u16(), "websocket protocol error, failing the connection");
-                self.reply = Some(Reply::Fail(code, error));
+                self.reply = Some(Reply::Fail(error));
                 self.failure = Some(WsError::Protocol { error, code });
                 Step::Recorded
             }
@@ -688,21 +678,23 @@ impl ReadSide {
         self.reader.commit(n);
         if let Some(d) = self.idle_timeout {
             self.idle_deadline = Some(Instant::now() + d);
-            self.ping_outstanding = false;
+            self.inbound.on_input();
         }
         Ok(true)
     }
 
     fn idle_expired(&mut self) {
         let Some(d) = self.idle_timeout else { return };
-        if self.ping_outstanding {
-            ws_warn!("websocket idle timeout: no answer to ping, failing the connection");
-            self.finished = true;
-            self.failure = Some(WsError::Timeout);
-        } else {
-            self.ping_outstanding = true;
-            self.reply = Some(Reply::Ping);
-            self.idle_deadline = Some(Instant::now() + d);
+        match self.inbound.on_idle() {
+            Some(ping) => {
+                self.reply = Some(ping);
+                self.idle_deadline = Some(Instant::now() + d);
+            }
+            None => {
+                ws_warn!("websocket idle timeout: no answer to ping, failing the connection");
+                self.finished = true;
+                self.failure = Some(WsError::Timeout);
+            }
         }
     }
 
@@ -720,6 +712,79 @@ impl ReadSide {
         })
         .await;
         self.finished = true;
+    }
+}
+
+/// The write side as [`ReadSide::settle`] sees it: a whole stream's, or the shared
+/// one of a split stream (behind the writer half's lock).
+pub(crate) trait ReplyPath {
+    /// The transport's read side.
+    type Read: AsyncRead + Unpin;
+
+    fn read_io(&mut self) -> &mut Self::Read;
+
+    /// Bytes are queued to go out (a whole stream flushes them with its replies).
+    fn has_pending(&self) -> bool;
+
+    /// Queue `reply` (taking it out of the option) if it can go now, then flush.
+    /// A reply left in place is tried again on the next call.
+    async fn send_reply(&mut self, reply: &mut Option<Reply>) -> io::Result<()>;
+
+    /// Shut the transport's write side down (once).
+    async fn shutdown(&mut self);
+}
+
+/// What [`ReadSide::settle`] leaves the caller to do.
+pub(crate) enum Settled {
+    /// Decode on.
+    Continue,
+    /// Return this from `recv`.
+    Return(Option<Message<'static>>),
+}
+
+impl ReadSide {
+    /// Everything `recv` does besides decoding and reading, when
+    /// [`has_work`](Self::has_work) (or bytes are queued): send the reply the last
+    /// message called for, then hand out a control message or an error, or complete
+    /// the close handshake. One copy for [`WsStream`](crate::ws::WsStream) and the
+    /// reader half of a split one.
+    pub async fn settle<P: ReplyPath>(&mut self, path: &mut P) -> Result<Settled, WsError> {
+        if self.reply.is_some() || path.has_pending() {
+            if let Err(e) = path.send_reply(&mut self.reply).await {
+                // A peer that closed (or vanished) right after its Close still gets
+                // its Close delivered; otherwise the write error ends the stream.
+                if !self.close_received() && !self.finished && self.failure.is_none() {
+                    self.finished = true;
+                    return Err(e.into());
+                }
+            }
+        }
+        if self.failure.is_some() {
+            // Taken only after the shutdown: a cancelled `recv` still reports it.
+            self.finished = true;
+            path.shutdown().await;
+            if let Some(error) = self.failure.take() {
+                return Err(error);
+            }
+        }
+        if self.ready.is_some() {
+            return Ok(Settled::Return(self.ready.take()));
+        }
+        if self.finished {
+            return Ok(Settled::Return(None));
+        }
+        if self.close_received() {
+            match self.reader.role() {
+                Role::Server => {
+                    path.shutdown().await;
+                    self.finished = true;
+                }
+                Role::Client => self.drain(path.read_io()).await,
+            }
+            ws_debug!("websocket close handshake complete");
+            return Ok(Settled::Return(None));
+        }
+        Ok(Settled::Continue)
     }
 }
 
@@ -780,7 +845,7 @@ mod tests {
                 let mut wire = Vec::new();
                 let msg = payload(len, 2);
                 wr.send_message(&mut wire, OpCode::Binary, &msg).await.unwrap();
-                assert!(!wr.poisoned && !wr.has_pending());
+                assert!(!wr.poisoned() && !wr.has_pending());
                 assert!(wr.buf.len() <= MIN_WRITE_BUFFER, "{role:?} {len}: {}", wr.buf.len());
                 assert_eq!(decode(role, &wire), vec![(OpCode::Binary, msg)], "{role:?} {len}");
             }
@@ -905,7 +970,7 @@ mod tests {
                 wr.queue_control(OpCode::Pong, b"first").unwrap();
                 wr.send_message(&mut io, OpCode::Binary, &first).await.unwrap();
                 wr.send_message(&mut io, OpCode::Binary, &second).await.unwrap();
-                assert!(!wr.poisoned && !wr.has_pending());
+                assert!(!wr.poisoned() && !wr.has_pending());
                 assert!(io.vectored_writes > 0, "{pending_every} {len}: the direct path was taken");
                 let expected =
                     vec![(OpCode::Pong, b"first".to_vec()), (OpCode::Binary, first), (OpCode::Binary, second)];
@@ -926,7 +991,7 @@ mod tests {
             // One poll, which writes part of the frame and meets `Pending`; then dropped.
             assert!(wr.send_message(&mut io, OpCode::Binary, &msg).now_or_never().is_none(), "{writes}");
             assert!(!io.wire.is_empty() && io.vectored_writes > 0, "{writes}");
-            assert!(!wr.poisoned && wr.has_pending(), "{writes}: the rest is queued, nothing is lost");
+            assert!(!wr.poisoned() && wr.has_pending(), "{writes}: the rest is queued, nothing is lost");
             // The next send gets the rest out first.
             wr.send_message(&mut io, OpCode::Text, b"after").await.unwrap();
             let expected =
@@ -966,7 +1031,7 @@ mod tests {
             let mut io = Trickle::new(true, 4);
             let msg = payload(50_000, 7);
             assert!(wr.send_message(&mut io, OpCode::Binary, &msg).now_or_never().is_none());
-            assert!(wr.poisoned, "{role:?}");
+            assert!(wr.poisoned(), "{role:?}");
             assert!(matches!(wr.send_message(&mut io, OpCode::Binary, b"x").await, Err(WsError::Poisoned)));
         }
     }

@@ -6,6 +6,7 @@ use std::io;
 use nexus_net::tls::{rustls, TlsError};
 use nexus_net::url::UrlError;
 use nexus_net::ws::handshake::HandshakeError;
+use nexus_net::ws::session::Refused;
 use nexus_net::ws::{CloseCode, EncodeError, ProtocolError};
 
 /// Why a WebSocket connect, accept, receive or send failed.
@@ -116,6 +117,15 @@ impl From<io::Error> for WsError {
             Some(Ok(tls)) => Self::Tls(*tls),
             Some(Err(other)) => Self::Io(io::Error::new(kind, other)),
             None => Self::Io(kind.into()),
+        }
+    }
+}
+
+impl From<Refused> for WsError {
+    fn from(e: Refused) -> Self {
+        match e {
+            Refused::Closed => Self::Closed,
+            Refused::Poisoned => Self::Poisoned,
         }
     }
 }

@@ -17,7 +17,7 @@ use tokio::sync::{Mutex, MutexGuard};
 
 use super::WsError;
 use crate::connect::MaybeTlsStream;
-use crate::io::{ReadSide, Reply, Step, WriteSide};
+use crate::io::{ReadSide, Reply, ReplyPath, Settled, Step, WriteSide};
 
 /// The `futures` [`Stream`] of [`WsReader::into_stream`].
 pub type MessageStream = Pin<Box<dyn Stream<Item = Result<OwnedMessage, WsError>> + Send>>;
@@ -136,7 +136,7 @@ pub(super) fn split<S: AsyncRead + AsyncWrite + 'static>(
 ) -> (WsReader<S>, WsWriter<S>) {
     let role = wr.role();
     let (read, write) = split_io(io);
-    let shared = Arc::new(Mutex::new(Shared { io: write, wr, close_received: rd.close_received }));
+    let shared = Arc::new(Mutex::new(Shared { io: write, wr, close_received: rd.close_received() }));
     let reader = WsReader { io: read, rd, writer: shared.clone(), role, subprotocol };
     (reader, WsWriter { shared })
 }
@@ -158,75 +158,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsReader<S> {
     /// [`WsStream::recv`](super::WsStream::recv), cancel-safe as well.
     pub async fn recv(&mut self) -> Result<Option<Message<'_>>, WsError> {
         loop {
-            // The usual state, checked first: nothing to answer, report or finish.
-            if !self.rd.has_work() {
-                match self.rd.step() {
-                    Step::Message => break,
-                    Step::Recorded => continue,
-                    Step::NeedRead => {
-                        if !self.rd.fill(&mut self.io).await? {
-                            return Ok(None);
-                        }
-                        continue;
-                    }
+            // Usually nothing to answer, report or finish: straight to decoding.
+            if self.rd.has_work() {
+                let mut path = Locked { io: &mut self.io, writer: &self.writer };
+                if let Settled::Return(message) = self.rd.settle(&mut path).await? {
+                    return Ok(message);
                 }
-            }
-            if let Some(reply) = &self.rd.reply {
-                let reply = *reply;
-                // A Close (reply or failure) must go out: wait for the writer half. A
-                // pong or keep-alive ping must not block reading while the writer half
-                // is busy (both peers blocked on writes would deadlock): it is retried
-                // at the next call, and only the latest ping's pong is kept (RFC 6455
-                // section 5.5.3 allows that).
-                let shared = match reply {
-                    Reply::Close(_) | Reply::Fail(..) => Some(self.writer.lock().await),
-                    Reply::Pong(_) | Reply::Ping => self.writer.try_lock().ok(),
-                };
-                if let Some(mut shared) = shared {
-                    shared.wr.queue_reply(reply);
-                    if matches!(reply, Reply::Close(_)) {
-                        shared.close_received = true;
-                    }
-                    self.rd.reply = None;
-                    let Shared { io, wr, .. } = &mut *shared;
-                    if !wr.poisoned {
-                        if let Err(e) = wr.flush(io).await {
-                            wr.discard();
-                            // As in `WsStream::recv`: a Close is still delivered.
-                            if !self.rd.close_received && !self.rd.finished && self.rd.failure.is_none() {
-                                self.rd.finished = true;
-                                return Err(e.into());
-                            }
-                        }
-                    }
-                }
-            }
-            if self.rd.failure.is_some() {
-                self.rd.finished = true;
-                let mut shared = self.writer.lock().await;
-                let Shared { io, wr, .. } = &mut *shared;
-                let _ = wr.shutdown(io).await;
-                if let Some(error) = self.rd.failure.take() {
-                    return Err(error);
-                }
-            }
-            if self.rd.ready.is_some() {
-                return Ok(self.rd.ready.take());
-            }
-            if self.rd.finished {
-                return Ok(None);
-            }
-            if self.rd.close_received {
-                match self.role {
-                    Role::Server => {
-                        let mut shared = self.writer.lock().await;
-                        let Shared { io, wr, .. } = &mut *shared;
-                        let _ = wr.shutdown(io).await;
-                        self.rd.finished = true;
-                    }
-                    Role::Client => self.rd.drain(&mut self.io).await,
-                }
-                return Ok(None);
             }
             match self.rd.step() {
                 Step::Message => break,
@@ -271,6 +208,54 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsReader<S> {
             let next = if item.is_ok() { Some(reader) } else { None };
             Some((item, next))
         }))
+    }
+}
+
+/// The reader half's way to the shared write side, for [`ReadSide::settle`].
+struct Locked<'a, S> {
+    io: &'a mut ReadIo<S>,
+    writer: &'a Mutex<Shared<S>>,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> ReplyPath for Locked<'_, S> {
+    type Read = ReadIo<S>;
+
+    fn read_io(&mut self) -> &mut ReadIo<S> {
+        self.io
+    }
+
+    fn has_pending(&self) -> bool {
+        // The writer half flushes what it queues.
+        false
+    }
+
+    async fn send_reply(&mut self, reply: &mut Option<Reply>) -> io::Result<()> {
+        let Some(next) = *reply else { return Ok(()) };
+        // A Close (reply or failure) must go out: wait for the writer half. A pong or
+        // keep-alive ping must not block reading while the writer half is busy (both
+        // peers blocked on writes would deadlock): it is retried at the next call,
+        // and only the latest ping's pong is kept (RFC 6455 section 5.5.3 allows that).
+        let shared = if next.is_close() { Some(self.writer.lock().await) } else { self.writer.try_lock().ok() };
+        let Some(mut shared) = shared else { return Ok(()) };
+        shared.wr.queue_reply(next);
+        if matches!(next, Reply::Close(_)) {
+            shared.close_received = true;
+        }
+        *reply = None;
+        let Shared { io, wr, .. } = &mut *shared;
+        if !wr.poisoned() {
+            if let Err(e) = wr.flush(io).await {
+                wr.discard();
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    async fn shutdown(&mut self) {
+        let mut shared = self.writer.lock().await;
+        let Shared { io, wr, .. } = &mut *shared;
+        let _ = wr.shutdown(io).await;
     }
 }
 
@@ -329,17 +314,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsWriter<S> {
     pub async fn close(&self, code: CloseCode, reason: &str) -> Result<(), WsError> {
         let mut shared = self.lock().await;
         let Shared { io, wr, close_received } = &mut *shared;
-        if wr.poisoned {
-            return Err(WsError::Poisoned);
-        }
-        if !wr.close_sent {
-            wr.queue_close(code, reason)?;
-        }
-        wr.flush(io).await?;
-        if *close_received && wr.role() == Role::Server {
-            let _ = wr.shutdown(io).await;
-        }
-        Ok(())
+        wr.close(io, code, reason, *close_received).await
     }
 
     /// The writer's lock: taken at once when free (the usual case: no other send in

@@ -6,7 +6,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use super::split::{self, WsReader, WsWriter};
 use super::WsError;
 use crate::connect::MaybeTlsStream;
-use crate::io::{ReadSide, Step, WriteSide};
+use crate::io::{ReadSide, Reply, ReplyPath, Settled, Step, WriteSide};
 
 /// A WebSocket connection over the transport `S`: a [`MaybeTlsStream`] for
 /// connections made by [`connect`](super::WsStreamBuilder::connect) (the default, so
@@ -83,7 +83,7 @@ impl<S> WsStream<S> {
     /// Whether the close handshake has begun (a Close was sent or received) or the
     /// connection has ended.
     pub fn is_closed(&self) -> bool {
-        self.wr.close_sent || self.rd.close_received || self.rd.finished
+        self.wr.close_sent() || self.rd.close_received() || self.rd.finished
     }
 }
 
@@ -103,58 +103,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
     /// was sent), [`WsError::Io`], [`WsError::Timeout`] from the idle timeout.
     pub async fn recv(&mut self) -> Result<Option<Message<'_>>, WsError> {
         loop {
-            // The usual state, checked first: nothing to answer, report or finish.
-            if !self.rd.has_work() && !self.wr.has_pending() {
-                match self.rd.step() {
-                    Step::Message => break,
-                    Step::Recorded => continue,
-                    Step::NeedRead => {
-                        if !self.rd.fill(&mut self.io).await? {
-                            return Ok(None);
-                        }
-                        continue;
-                    }
+            // Usually nothing to answer, report or finish: straight to decoding.
+            if self.rd.has_work() || self.wr.has_pending() {
+                let mut path = Whole { io: &mut self.io, wr: &mut self.wr };
+                if let Settled::Return(message) = self.rd.settle(&mut path).await? {
+                    return Ok(message);
                 }
-            }
-            if self.rd.reply.is_some() {
-                if let Some(reply) = self.rd.reply.take() {
-                    self.wr.queue_reply(reply);
-                }
-            }
-            if self.wr.has_pending() {
-                if let Err(e) = self.wr.flush(&mut self.io).await {
-                    self.wr.discard();
-                    // A peer that closed (or vanished) right after its Close still gets
-                    // its Close delivered; otherwise the write error ends the stream.
-                    if !self.rd.close_received && !self.rd.finished && self.rd.failure.is_none() {
-                        self.rd.finished = true;
-                        return Err(e.into());
-                    }
-                }
-            }
-            if self.rd.failure.is_some() {
-                if let Some(error) = self.rd.failure.take() {
-                    self.rd.finished = true;
-                    let _ = self.wr.shutdown(&mut self.io).await;
-                    return Err(error);
-                }
-            }
-            if self.rd.ready.is_some() {
-                return Ok(self.rd.ready.take());
-            }
-            if self.rd.finished {
-                return Ok(None);
-            }
-            if self.rd.close_received {
-                match self.wr.role() {
-                    Role::Server => {
-                        let _ = self.wr.shutdown(&mut self.io).await;
-                        self.rd.finished = true;
-                    }
-                    Role::Client => self.rd.drain(&mut self.io).await,
-                }
-                ws_debug!("websocket close handshake complete");
-                return Ok(None);
             }
             match self.rd.step() {
                 Step::Message => break,
@@ -178,7 +132,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
             }
         }
         if let Err(e) = self.wr.check_open() {
-            if self.wr.has_pending() && !self.wr.poisoned {
+            if self.wr.has_pending() && !self.wr.poisoned() {
                 let _ = self.wr.flush(&mut self.io).await;
             }
             return Err(e);
@@ -261,21 +215,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
         if let Some(reply) = self.rd.reply.take() {
             self.wr.queue_reply(reply);
         }
-        if self.wr.poisoned {
-            return Err(WsError::Poisoned);
+        if !self.wr.close_sent() && !self.wr.poisoned() && self.rd.finished {
+            return Err(WsError::Closed);
         }
-        if !self.wr.close_sent {
-            if self.rd.finished {
-                return Err(WsError::Closed);
-            }
-            self.wr.queue_close(code, reason)?;
-            ws_debug!(code = code.as_u16(), reason, "websocket close sent");
-        }
-        self.wr.flush(&mut self.io).await?;
-        if self.rd.close_received && self.wr.role() == Role::Server {
-            let _ = self.wr.shutdown(&mut self.io).await;
-        }
-        Ok(())
+        self.wr.close(&mut self.io, code, reason, self.rd.close_received()).await
     }
 
     /// Split into a reader half and a writer half, to receive and send from different
@@ -297,13 +240,48 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
     }
 }
 
+/// A whole stream's write side, for [`ReadSide::settle`].
+struct Whole<'a, S> {
+    io: &'a mut S,
+    wr: &'a mut WriteSide,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> ReplyPath for Whole<'_, S> {
+    type Read = S;
+
+    fn read_io(&mut self) -> &mut S {
+        self.io
+    }
+
+    fn has_pending(&self) -> bool {
+        self.wr.has_pending()
+    }
+
+    async fn send_reply(&mut self, reply: &mut Option<Reply>) -> std::io::Result<()> {
+        if let Some(reply) = reply.take() {
+            self.wr.queue_reply(reply);
+        }
+        if self.wr.has_pending() {
+            if let Err(e) = self.wr.flush(self.io).await {
+                self.wr.discard();
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    async fn shutdown(&mut self) {
+        let _ = self.wr.shutdown(self.io).await;
+    }
+}
+
 impl<S> std::fmt::Debug for WsStream<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WsStream")
             .field("role", &self.wr.role())
             .field("subprotocol", &self.subprotocol)
-            .field("close_sent", &self.wr.close_sent)
-            .field("close_received", &self.rd.close_received)
+            .field("close_sent", &self.wr.close_sent())
+            .field("close_received", &self.rd.close_received())
             .field("finished", &self.rd.finished)
             .finish_non_exhaustive()
     }
