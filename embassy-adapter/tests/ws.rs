@@ -57,6 +57,7 @@ async fn server(stack: Stack<'static>, fragment: usize, reject: Option<u16>) -> 
     reader.consume(head_len);
     let mut writer = FrameWriter::new(Role::Server, rng(9)).with_fragment_size(fragment);
     let mut out = vec![0u8; 200 * 1024];
+    let mut ping_on_close = false;
     loop {
         let progress = match reader.advance() {
             Ok(p) => p,
@@ -86,6 +87,10 @@ async fn server(stack: Stack<'static>, fragment: usize, reject: Option<u16>) -> 
                 return log;
             }
             Message::Text("close me") => writer.encode_close(CloseCode::GoingAway, "going", &mut out).unwrap(),
+            Message::Text("ping on close") => {
+                ping_on_close = true;
+                writer.encode_message(OpCode::Text, b"ok", &mut out).unwrap()
+            }
             Message::Text(t) if t.starts_with("big ") => {
                 let size: usize = t[4..].parse().unwrap();
                 let payload: Vec<u8> = (0..size).map(|i| i as u8).collect();
@@ -108,6 +113,11 @@ async fn server(stack: Stack<'static>, fragment: usize, reject: Option<u16>) -> 
             }
             Message::Close(frame) => {
                 log.push(format!("close {} {}", frame.code().as_u16(), frame.reason()));
+                if ping_on_close {
+                    // A ping crossing the client's Close: the client must not answer it.
+                    let n = writer.encode_control(OpCode::Ping, b"late", &mut out).unwrap();
+                    sock.write_all(&out[..n]).await.unwrap();
+                }
                 if frame.code() != CloseCode::GoingAway {
                     let n = writer.encode_close(frame.code(), "", &mut out).unwrap();
                     sock.write_all(&out[..n]).await.unwrap();
@@ -191,15 +201,41 @@ fn auto_pong_answers_pings_inside_recv() {
                 .connect(client, &url(), TcpBuffers { rx: &mut rx, tx: &mut tx }, &mut read_buf, &mut write_buf, rng(3))
                 .await
                 .unwrap();
-            // The server pings; recv answers it and returns what the server sends on
-            // seeing the pong.
+            // The server pings; recv answers it, still hands the ping out (as the
+            // tokio adapter does), then returns what the server sends on seeing the pong.
             ws.send_text("ping me").await.unwrap();
+            match ws.recv().await.unwrap() {
+                Some(Message::Ping(p)) => assert_eq!(&*p, b"srv"),
+                other => panic!("expected the answered ping, got {other:?}"),
+            }
             assert_eq!(ws.recv().await.unwrap(), Some(Message::Text("got pong srv")));
             ws.close(CloseCode::Normal, "").await.unwrap();
         };
         embassy_futures::join::join(server(srv, usize::MAX, None), client_side).await.0
     });
     assert_eq!(log, ["path /chat subprotocol None", "close 1000 ", "eof"]);
+}
+
+#[test]
+fn nothing_follows_our_close_not_even_an_automatic_pong() {
+    let log = run(10, |client, srv| async move {
+        let client_side = async {
+            let (mut rx, mut tx) = ([0u8; 4096], [0u8; 4096]);
+            let (mut read_buf, mut write_buf) = ([0u8; 2048], [0u8; 512]);
+            let mut ws = WsClientBuilder::new()
+                .auto_pong(true)
+                .connect(client, &url(), TcpBuffers { rx: &mut rx, tx: &mut tx }, &mut read_buf, &mut write_buf, rng(3))
+                .await
+                .unwrap();
+            ws.send_text("ping on close").await.unwrap();
+            assert_eq!(ws.recv().await.unwrap(), Some(Message::Text("ok")));
+            // The server answers our Close with a Ping first, then its Close.
+            ws.close(CloseCode::Normal, "").await.unwrap();
+            assert!(ws.is_closed());
+        };
+        embassy_futures::join::join(server(srv, usize::MAX, None), client_side).await.0
+    });
+    assert_eq!(log, ["path /chat subprotocol None", "close 1000 ", "eof"], "no pong after the client's Close");
 }
 
 #[test]
@@ -272,7 +308,12 @@ fn oversize_message_is_refused_with_1009() {
         };
         embassy_futures::join::join(server(srv, usize::MAX, None), client_side).await.0
     });
-    assert_eq!(log, ["path /chat subprotocol None", "close 1009 ", "eof"]);
+    // On a host the Close carries the error's description (core's `FAIL_REASONS`);
+    // firmware sends the bare code.
+    assert_eq!(
+        log,
+        ["path /chat subprotocol None", "close 1009 message of 2000+ bytes exceeds the limit of 1024", "eof"]
+    );
 }
 
 #[test]

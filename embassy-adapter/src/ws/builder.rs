@@ -8,6 +8,7 @@ use nexus_net::rand_core::RngCore;
 use nexus_net::rest::IoErrorKind;
 use nexus_net::url::{Scheme, Url};
 use nexus_net::ws::handshake::{parse_response, ClientKey, ClientRequest};
+use nexus_net::ws::session::{Inbound, Outbound};
 use nexus_net::ws::{FrameReader, FrameWriter, Limits, Role, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN};
 
 use super::{WsClient, WsError};
@@ -29,7 +30,7 @@ pub const MIN_WRITE_BUFFER: usize = MAX_HEADER_LEN + MAX_CONTROL_PAYLOAD;
 /// | [`close_timeout`](Self::close_timeout) | 5 s |
 /// | [`max_handshake_size`](Self::max_handshake_size) | 4 KiB (and at most the read buffer) |
 /// | [`subprotocols`](Self::subprotocols), [`headers`](Self::headers) | none |
-/// | [`auto_pong`](Self::auto_pong) | off: pings are returned by `recv` |
+/// | [`auto_pong`](Self::auto_pong) | off: pings are returned by `recv`, for the application to answer |
 ///
 /// Messages are read into the caller's read buffer: with fixed buffers a message
 /// larger than it is refused (`MessageTooLarge`, closed with 1009), whatever the
@@ -149,8 +150,8 @@ impl<'a> WsClientBuilder<'a> {
         self
     }
 
-    /// Answer pings inside [`recv`](WsClient::recv) instead of returning them
-    /// (default off).
+    /// Answer pings inside [`recv`](WsClient::recv) (default off). The pings are
+    /// still returned, as by the tokio adapter; don't answer them a second time.
     pub const fn auto_pong(mut self, on: bool) -> Self {
         self.auto_pong = on;
         self
@@ -302,10 +303,9 @@ impl<'a> WsClientBuilder<'a> {
             read_timeout: self.read_timeout,
             close_timeout: self.close_timeout,
             subprotocol: response.subprotocol.map(|i| i as u8),
-            auto_pong: self.auto_pong,
-            close_sent: false,
+            inbound: Inbound::new(self.auto_pong),
+            outbound: Outbound::new(),
             finished: false,
-            poisoned: false,
         })
     }
 }

@@ -2,9 +2,10 @@
 
 use embassy_time::{with_timeout, Duration};
 use nexus_net::rand_core::RngCore;
+use nexus_net::ws::session::{Control, Inbound, Outbound, Reply, REASON_ROOM};
 use nexus_net::ws::{
-    CloseCode, ControlPayload, Fragments, FrameReader, FrameWriter, Message, OpCode, OutFrame, Progress,
-    MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN,
+    CloseCode, Fragments, FrameReader, FrameWriter, Message, OpCode, OutFrame, Progress, MAX_CONTROL_PAYLOAD,
+    MAX_HEADER_LEN,
 };
 
 use super::WsError;
@@ -46,13 +47,12 @@ pub struct WsClient<'b, T, R> {
     pub(super) read_timeout: Option<Duration>,
     pub(super) close_timeout: Duration,
     pub(super) subprotocol: Option<u8>,
-    pub(super) auto_pong: bool,
-    /// Our Close is on the wire.
-    pub(super) close_sent: bool,
+    /// What the messages read call for (the core's rules, as for tokio).
+    pub(super) inbound: Inbound,
+    /// Whether our Close is out, or a send was abandoned half-way.
+    pub(super) outbound: Outbound,
     /// The connection is over (closed, failed, or at end of stream).
     pub(super) finished: bool,
-    /// A send was abandoned half-way.
-    pub(super) poisoned: bool,
 }
 
 impl<'b, T: Transport, R: RngCore> WsClient<'b, T, R> {
@@ -62,8 +62,9 @@ impl<'b, T: Transport, R: RngCore> WsClient<'b, T, R> {
     /// Text and binary messages borrow the read buffer until the next call. A Close
     /// from the peer is answered (echoing its code) before it is returned; the next
     /// call then finishes the closing (half-close, read to end of stream) and
-    /// returns `None`. Pings are returned (answer with
-    /// [`send_pong`](Self::send_pong)) unless `auto_pong` is on.
+    /// returns `None`. Pings are returned: answer with
+    /// [`send_pong`](Self::send_pong), unless `auto_pong` is on (then they were
+    /// answered already).
     ///
     /// # Errors
     /// [`WsError::Protocol`] when the peer broke the protocol or a size limit (a
@@ -101,18 +102,12 @@ impl<'b, T: Transport, R: RngCore> WsClient<'b, T, R> {
                     // The peer broke the protocol: Close with the matching code, then close.
                     let code = error.close_code();
                     warn!("websocket protocol error: {}", error);
-                    let reply = (!self.close_sent).then_some((OpCode::Close, code, ControlPayload::EMPTY));
-                    (reply, After::Finish(Err(WsError::Protocol { error, code })))
+                    (Some(Reply::Fail(error)), After::Finish(Err(WsError::Protocol { error, code })))
                 }
-                Ok(Progress::Message) => match message(&self.reader) {
-                    // Echo the code (RFC 6455 section 5.5.1); an empty Close gets an empty one.
-                    Some(Message::Close(frame)) if !self.close_sent => {
-                        (Some((OpCode::Close, frame.code(), ControlPayload::EMPTY)), After::Deliver)
-                    }
-                    Some(Message::Ping(data)) if self.auto_pong => {
-                        (Some((OpCode::Pong, CloseCode::NoStatus, data)), After::Continue)
-                    }
-                    _ => return Ok(true),
+                Ok(Progress::Message) => match message(&self.reader).and_then(|m| self.inbound.on_message(&m)) {
+                    // The peer's Close (echoed), or a Ping with auto_pong: answer, then deliver.
+                    Some(reply) => (Some(reply), After::Deliver),
+                    None => return Ok(true),
                 },
                 Ok(Progress::NeedMore) => {
                     if !self.reader.is_closed() {
@@ -127,8 +122,9 @@ impl<'b, T: Transport, R: RngCore> WsClient<'b, T, R> {
                     (None, After::Finish(Ok(false)))
                 }
             };
-            if let Some((opcode, code, payload)) = reply {
-                let sent = self.send_control(opcode, code, &payload).await;
+            if let Some(reply) = reply {
+                // Nothing is sent after our Close (the core drops the reply then).
+                let sent = self.send_control(Send::Reply(reply)).await;
                 // After a protocol error the error to report is the peer's, sent or not.
                 if !matches!(after, After::Finish(Err(_))) {
                     sent?;
@@ -136,7 +132,6 @@ impl<'b, T: Transport, R: RngCore> WsClient<'b, T, R> {
             }
             match after {
                 After::Deliver => return Ok(true),
-                After::Continue => {}
                 After::Finish(result) => {
                     self.finish().await;
                     return result;
@@ -170,7 +165,7 @@ impl<'b, T: Transport, R: RngCore> WsClient<'b, T, R> {
     /// [`send_text`](Self::send_text).
     pub async fn send_ping(&mut self, payload: impl AsRef<[u8]>) -> Result<(), WsError> {
         self.check_open()?;
-        self.send_control(OpCode::Ping, CloseCode::NoStatus, payload.as_ref()).await
+        self.send_control(Send::App(Control::Ping(payload.as_ref()))).await
     }
 
     /// Send a pong (payload at most 125 bytes), normally a ping's:
@@ -180,7 +175,7 @@ impl<'b, T: Transport, R: RngCore> WsClient<'b, T, R> {
     /// As [`send_ping`](Self::send_ping).
     pub async fn send_pong(&mut self, payload: impl AsRef<[u8]>) -> Result<(), WsError> {
         self.check_open()?;
-        self.send_control(OpCode::Pong, CloseCode::NoStatus, payload.as_ref()).await
+        self.send_control(Send::App(Control::Pong(payload.as_ref()))).await
     }
 
     /// Close the connection gracefully: send a Close with `code` and `reason` (at
@@ -201,13 +196,13 @@ impl<'b, T: Transport, R: RngCore> WsClient<'b, T, R> {
         if self.finished {
             return Ok(());
         }
-        let result = if self.poisoned {
+        let result = if self.outbound.is_poisoned() {
             // A frame is cut short: no Close can follow it, but the peer still gets
             // our end of stream.
             Err(WsError::Poisoned)
         } else {
-            if !self.close_sent {
-                self.send_control(OpCode::Close, code, reason.as_bytes()).await?;
+            if !self.outbound.close_sent() {
+                self.send_control(Send::App(Control::Close(code, reason))).await?;
             }
             // Messages still in flight are dropped; the peer's Close ends the loop and
             // `next` then finishes the connection.
@@ -254,19 +249,17 @@ impl<'b, T: Transport, R: RngCore> WsClient<'b, T, R> {
     }
 
     fn check_open(&self) -> Result<(), WsError> {
-        if self.poisoned {
-            Err(WsError::Poisoned)
-        } else if self.close_sent || self.finished {
-            Err(WsError::Closed)
-        } else {
-            Ok(())
+        self.outbound.check()?;
+        if self.finished {
+            return Err(WsError::Closed);
         }
+        Ok(())
     }
 
     async fn send_data(&mut self, opcode: OpCode, payload: &[u8]) -> Result<(), WsError> {
         self.check_open()?;
         let mut frames = self.writer.fragments(opcode, payload)?;
-        self.poisoned = true;
+        self.outbound.frame_started();
         // Headers and masked payload pieces are staged through the write buffer, so a
         // message of any size goes out without a buffer of its size. One write per
         // full buffer, from one await point.
@@ -279,29 +272,36 @@ impl<'b, T: Transport, R: RngCore> WsClient<'b, T, R> {
             }
         }
         transport::flush(&mut self.io).await?;
-        self.poisoned = false;
+        self.outbound.frame_done();
         Ok(())
     }
 
-    /// Send one control frame: a Ping or Pong with `payload`, or a Close with `code`
-    /// and `payload` as its reason (UTF-8: it comes from a `&str`).
-    async fn send_control(&mut self, opcode: OpCode, code: CloseCode, payload: &[u8]) -> Result<(), WsError> {
-        if self.poisoned {
-            return Err(WsError::Poisoned);
+    /// Send one control frame: the application's Ping, Pong or Close, or a reply the
+    /// core's rules called for (dropped after our Close).
+    async fn send_control(&mut self, control: Send<'_>) -> Result<(), WsError> {
+        let mut buf = [0u8; MAX_HEADER_LEN + MAX_CONTROL_PAYLOAD];
+        let n = self.encode_control(control, &mut buf)?;
+        if n == 0 {
+            return Ok(());
         }
-        let mut frame = [0u8; MAX_HEADER_LEN + MAX_CONTROL_PAYLOAD];
-        let n = if opcode == OpCode::Close {
-            let reason = core::str::from_utf8(payload).unwrap_or("");
-            let n = self.writer.encode_close(code, reason, &mut frame)?;
-            self.close_sent = true;
-            n
-        } else {
-            self.writer.encode_control(opcode, payload, &mut frame)?
-        };
-        self.poisoned = true;
-        transport::send_all(&mut self.io, &frame[..n]).await?;
-        self.poisoned = false;
+        self.outbound.frame_started();
+        transport::send_all(&mut self.io, &buf[..n]).await?;
+        self.outbound.frame_done();
         Ok(())
+    }
+
+    /// Encode `control` into `buf`; 0 when nothing is to be sent. Plain code out of
+    /// the async fn, so its locals stay out of the future's state.
+    fn encode_control(&mut self, control: Send<'_>, buf: &mut [u8]) -> Result<usize, WsError> {
+        let mut text = [0u8; REASON_ROOM];
+        let frame = match control {
+            Send::Reply(ref reply) => match self.outbound.reply_frame(reply, &mut text) {
+                Some(frame) => frame,
+                None => return Ok(0),
+            },
+            Send::App(frame) => frame,
+        };
+        Ok(self.outbound.encode(frame, &mut self.writer, buf)?)
     }
 
     /// After both Close frames: half-close and read to end of stream.
@@ -357,12 +357,18 @@ impl<'p> Cursor<'p> {
     }
 }
 
-/// What [`WsClient::next`] does once its control frame (if any) is sent.
+/// A control frame for [`WsClient::send_control`].
+enum Send<'a> {
+    /// A reply the core's rules called for.
+    Reply(Reply),
+    /// The application's Ping, Pong or Close.
+    App(Control<'a>),
+}
+
+/// What [`WsClient::next`] does once its reply (if any) is sent.
 enum After {
     /// Return the message to the caller.
     Deliver,
-    /// Keep reading.
-    Continue,
     /// Finish the connection, then return this.
     Finish(Result<bool, WsError>),
 }
@@ -374,9 +380,9 @@ impl<T, R> defmt::Format for WsClient<'_, T, R> {
             f,
             "WsClient {{ subprotocol: {}, close_sent: {}, finished: {}, poisoned: {} }}",
             self.subprotocol,
-            self.close_sent,
+            self.outbound.close_sent(),
             self.finished,
-            self.poisoned
+            self.outbound.is_poisoned()
         )
     }
 }
@@ -385,9 +391,9 @@ impl<T, R> core::fmt::Debug for WsClient<'_, T, R> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("WsClient")
             .field("subprotocol", &self.subprotocol)
-            .field("close_sent", &self.close_sent)
+            .field("close_sent", &self.outbound.close_sent())
             .field("finished", &self.finished)
-            .field("poisoned", &self.poisoned)
+            .field("poisoned", &self.outbound.is_poisoned())
             .finish_non_exhaustive()
     }
 }

@@ -5,6 +5,7 @@ use core::fmt;
 use nexus_net::rest::IoErrorKind;
 use nexus_net::url::UrlError;
 use nexus_net::ws::handshake::HandshakeError;
+use nexus_net::ws::session::Refused;
 use nexus_net::ws::{CloseCode, EncodeError, ProtocolError};
 
 use crate::net::ConnectError;
@@ -81,6 +82,15 @@ impl fmt::Display for WsError {
 }
 
 impl core::error::Error for WsError {}
+
+impl From<Refused> for WsError {
+    fn from(e: Refused) -> Self {
+        match e {
+            Refused::Closed => Self::Closed,
+            Refused::Poisoned => Self::Poisoned,
+        }
+    }
+}
 
 impl From<EncodeError> for WsError {
     fn from(e: EncodeError) -> Self {
