@@ -116,14 +116,13 @@ pub enum UrlError {
     InvalidPort,
     /// A port of 0 or above 65535.
     PortOutOfRange,
-    /// A query without a path (`ws://host?q`): write `ws://host/?q`. (Refused rather
-    /// than rewritten, because [`Url::path_and_query`] borrows the input.)
-    QueryWithoutPath,
 }
 
-impl fmt::Display for UrlError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl UrlError {
+    /// What went wrong, in a few words (the `Display` text; a `&'static str` for
+    /// error types that carry one).
+    pub const fn as_str(&self) -> &'static str {
+        match self {
             Self::InvalidCharacter => "URL contains a space, control character or non-ASCII byte",
             Self::MissingScheme => "URL has no `scheme://`",
             Self::UnknownScheme => "URL scheme is not ws, wss, http or https",
@@ -134,8 +133,13 @@ impl fmt::Display for UrlError {
             Self::InvalidIpv6 => "URL has a malformed bracketed IPv6 address",
             Self::InvalidPort => "URL port is empty or not a decimal number",
             Self::PortOutOfRange => "URL port must be 1..=65535",
-            Self::QueryWithoutPath => "URL has a query but no path: write `host/?query`",
-        })
+        }
+    }
+}
+
+impl fmt::Display for UrlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -151,7 +155,8 @@ pub struct Url<'a> {
     port: u16,
     explicit_port: bool,
     ipv6: bool,
-    /// Path and query as in the input, fragment removed; empty when both are.
+    /// Path and query as in the input, fragment removed; empty when both are, and
+    /// starting with `?` for a query without a path.
     path_and_query: &'a str,
 }
 
@@ -185,9 +190,6 @@ impl<'a> Url<'a> {
             Some(i) => &tail[..i],
             None => tail,
         };
-        if path_and_query.first() == Some(&b'?') {
-            return Err(UrlError::QueryWithoutPath);
-        }
         Ok(Self { scheme, host: ascii(host), port, explicit_port, ipv6, path_and_query: ascii(path_and_query) })
     }
 
@@ -218,7 +220,10 @@ impl<'a> Url<'a> {
     }
 
     /// The request target: path and query, without the fragment; `/` when the URL
-    /// has no path. Always starts with `/`.
+    /// has neither. Starts with `/`, except for a query without a path
+    /// (`ws://host?q` gives `?q`), whose target on the wire is `/?q`: borrowing the
+    /// input, the `/` can't be put in front here, so request writers do it
+    /// ([`ClientRequest`](crate::ws::handshake::ClientRequest) does).
     pub fn path_and_query(&self) -> &'a str {
         if self.path_and_query.is_empty() {
             "/"
@@ -231,6 +236,7 @@ impl<'a> Url<'a> {
     pub fn path(&self) -> &'a str {
         let pq = self.path_and_query();
         match pq.bytes().position(|b| b == b'?') {
+            Some(0) => "/",
             Some(i) => ascii(&pq.as_bytes()[..i]),
             None => pq,
         }
@@ -434,6 +440,10 @@ mod tests {
         ("http://h#frag", Scheme::Http, "h", 80, false, false, "/", "/", None, "h"),
         ("http://h/p?q#f?g", Scheme::Http, "h", 80, false, false, "/p?q", "/p", Some("q"), "h"),
         ("ws://h/?", Scheme::Ws, "h", 80, false, false, "/?", "/", Some(""), "h"),
+        // A query without a path: the path is `/` (the request line says `/?q`).
+        ("ws://h?q", Scheme::Ws, "h", 80, false, false, "?q", "/", Some("q"), "h"),
+        ("wss://h:81?a=b#f", Scheme::Wss, "h", 81, true, false, "?a=b", "/", Some("a=b"), "h:81"),
+        ("http://h?", Scheme::Http, "h", 80, false, false, "?", "/", Some(""), "h"),
         ("ws://h/a?b?c=d&e", Scheme::Ws, "h", 80, false, false, "/a?b?c=d&e", "/a", Some("b?c=d&e"), "h"),
         ("WSS://Example.COM/A", Scheme::Wss, "Example.COM", 443, false, false, "/A", "/A", None, "Example.COM"),
         ("HtTp://h:80/", Scheme::Http, "h", 80, true, false, "/", "/", None, "h"),
@@ -572,8 +582,6 @@ mod tests {
             ("ws://h,i/", InvalidHost),
             ("ws://h%20/", InvalidHost),
             ("ws://h\\x/", InvalidHost),
-            ("ws://h?q", QueryWithoutPath),
-            ("ws://h:81?q#f", QueryWithoutPath),
         ];
         for &(input, want) in bad {
             assert_eq!(Url::parse(input), Err(want), "{input}");
@@ -699,7 +707,8 @@ mod tests {
                 proptest::prop_assert_eq!(again.host(), url.host());
                 proptest::prop_assert_eq!(again.port(), url.port());
                 proptest::prop_assert_eq!(again.path_and_query(), url.path_and_query());
-                proptest::prop_assert!(url.path_and_query().starts_with('/'));
+                proptest::prop_assert!(url.path_and_query().starts_with(['/', '?']));
+                proptest::prop_assert!(url.path().starts_with('/'));
                 proptest::prop_assert!(!url.host().is_empty());
                 proptest::prop_assert!(!url.path_and_query().contains('#'));
             }

@@ -111,8 +111,10 @@ pub struct ClientRequest<'a> {
 }
 
 impl<'a> ClientRequest<'a> {
-    /// A request for `path_and_query` (starting with `/`) on `host` (a name, an IPv4
-    /// address, or an IPv6 address with or without brackets). `Host` carries no port.
+    /// A request for `path_and_query` (starting with `/`, or with `?` for a query
+    /// on the root path, as [`Url::path_and_query`] gives for `ws://host?q`) on
+    /// `host` (a name, an IPv4 address, or an IPv6 address with or without
+    /// brackets). `Host` carries no port.
     pub const fn new(host: &'a str, path_and_query: &'a str) -> Self {
         Self { host, port: None, path_and_query, subprotocols: &[], extra_headers: &[], origin: None, extensions: None }
     }
@@ -180,8 +182,10 @@ impl<'a> ClientRequest<'a> {
     pub fn write(&self, key: &ClientKey, out: &mut [u8]) -> Result<usize, HandshakeError> {
         self.validate()?;
         let mut w = Writer::new(out);
-        w.put(b"GET ");
-        w.put_str(self.path_and_query);
+        // The target's `/` is written here, so that a query without a path
+        // (`ws://host?q`) is requested on `/`.
+        w.put(b"GET /");
+        w.put_str(self.path_and_query.strip_prefix('/').unwrap_or(self.path_and_query));
         w.put(b" HTTP/1.1\r\nHost: ");
         let bare = strip_brackets(self.host);
         if bare.bytes().any(|b| b == b':') {
@@ -227,7 +231,7 @@ impl<'a> ClientRequest<'a> {
             return Err(HandshakeError::InvalidHost);
         }
         let target = self.path_and_query.as_bytes();
-        if target.first() != Some(&b'/') || target.iter().any(|&b| b <= b' ' || b >= 0x7f || b == b'#') {
+        if !matches!(target.first(), Some(b'/' | b'?')) || target.iter().any(|&b| b <= b' ' || b >= 0x7f || b == b'#') {
             return Err(HandshakeError::InvalidRequestTarget);
         }
         if let Some(value) = self.extensions {
@@ -502,6 +506,16 @@ mod tests {
             self.fill_bytes(dest);
             Ok(())
         }
+    }
+
+    #[test]
+    fn a_query_without_a_path_is_requested_on_the_root_path() {
+        let url = Url::parse("ws://h:8080?streams=a@b").unwrap();
+        let mut buf = [0u8; 512];
+        let n = ClientRequest::from_url(&url).write(&sample_key(), &mut buf).unwrap();
+        assert!(buf[..n].starts_with(b"GET /?streams=a@b HTTP/1.1\r\nHost: h:8080\r\n"), "{:?}", &buf[..n]);
+        let n = ClientRequest::new("h", "?").write(&sample_key(), &mut buf).unwrap();
+        assert!(buf[..n].starts_with(b"GET /? HTTP/1.1\r\n"));
     }
 
     #[test]
