@@ -205,13 +205,7 @@ impl<const H: usize> HttpClientBuilder<H> {
         request_buf: &'b mut [u8],
         response_buf: &'b mut [u8],
     ) -> Result<HttpClient<'b, T, H>, RestError> {
-        if url.query().is_some() {
-            return Err(RestError::InvalidUrl("a base URL may not carry a query"));
-        }
-        let mut writer = RequestWriter::new(request_buf, url.host(), url.port(), url.scheme().is_tls())?;
-        if url.path() != "/" {
-            writer.set_base_path(url.path())?;
-        }
+        let writer = RequestWriter::for_url(request_buf, url)?;
         let capacity = response_buf.len();
         let reader = ResponseReader::<_, H>::with_header_slots(response_buf)
             .with_max_body_size(self.max_body_size.unwrap_or(capacity))

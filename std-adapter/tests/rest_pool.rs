@@ -191,6 +191,24 @@ async fn single_http_connection() {
 }
 
 #[tokio::test]
+async fn a_path_in_the_url_is_the_base_path() {
+    let server = TestServer::start(false);
+    within(async {
+        let pool = ClientPool::builder().url(&format!("{}/api/v3/", server.url())).build().await.unwrap();
+        let (status, body) = get(&pool, "/echo").await.unwrap();
+        assert_eq!(status, 200);
+        assert_eq!(std::str::from_utf8(&body).unwrap(), "GET /api/v3/echo key=- ct=- body=");
+
+        // Given both ways, or with a query: refused rather than one part dropped.
+        let twice = ClientPool::builder().url(&format!("{}/api", server.url())).base_path("/v3").build().await;
+        assert!(matches!(twice, Err(RestError::InvalidUrl(m)) if m.contains("twice")), "{twice:?}");
+        let query = ClientPool::builder().url(&format!("{}/api?x=1", server.url())).build().await;
+        assert!(matches!(query, Err(RestError::InvalidUrl(m)) if m.contains("query")), "{query:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn builder_errors_are_clear() {
     within(async {
         let e = ClientPool::builder().build().await.unwrap_err();

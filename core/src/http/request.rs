@@ -8,6 +8,7 @@ use super::validate::{check_header, check_host, check_target, itoa};
 use super::HttpError;
 use crate::buf::Storage;
 use crate::rest::RestError;
+use crate::url::Url;
 
 /// Default growth limit of a growable writer: 1 MiB.
 pub const DEFAULT_MAX_REQUEST_SIZE: usize = 1024 * 1024;
@@ -203,6 +204,25 @@ impl<B: Storage> RequestWriter<B> {
             b"\r\n",
         ];
         w.append_prefix(&parts)?;
+        Ok(w)
+    }
+
+    /// A writer for a base URL, `http(s)://host[:port][/base/path]`: host and port
+    /// (the `Host` header omits the scheme's default port), and the URL's path, if
+    /// any, as the [base path](Self::set_base_path). A base URL names a server and a
+    /// path prefix, so a query in it is refused rather than dropped.
+    ///
+    /// # Errors
+    /// [`RestError::InvalidUrl`] for a URL with a query; otherwise as
+    /// [`new`](Self::new) and [`set_base_path`](Self::set_base_path).
+    pub fn for_url(storage: B, url: &Url<'_>) -> Result<Self, RestError> {
+        if url.query().is_some() {
+            return Err(RestError::InvalidUrl("a base URL may not carry a query"));
+        }
+        let mut w = Self::new(storage, url.host(), url.port(), url.scheme().is_tls())?;
+        if url.path() != "/" {
+            w.set_base_path(url.path())?;
+        }
         Ok(w)
     }
 

@@ -11,12 +11,14 @@ use std::time::Duration;
 use nexus_net::http::{Request, RequestWriter, Response, ResponseReader, DEFAULT_MAX_BODY_SIZE};
 use nexus_net::rest::RestError;
 use nexus_net::tls::TlsConfig;
+use nexus_net::url::Url;
 use rand::Rng;
 use tokio::runtime::Handle;
 use tokio::sync::{watch, Notify};
 use tokio::time::Instant;
 
 use super::connection::{HttpConnection, HttpConnectionBuilder, Target};
+use super::transport;
 
 /// Default [`ClientPoolBuilder::connections`]: 4.
 pub const DEFAULT_CONNECTIONS: usize = 4;
@@ -91,7 +93,8 @@ impl Default for ClientPoolBuilder {
 
 impl ClientPoolBuilder {
     /// The server: `http://host[:port]` or `https://host[:port]` (required). A path
-    /// in the URL is ignored; use [`base_path`](Self::base_path).
+    /// in the URL is the base path, as with [`base_path`](Self::base_path) (give it
+    /// one way or the other); a query in it is refused.
     pub fn url(mut self, url: &str) -> Self {
         self.url = Some(url.to_owned());
         self
@@ -241,6 +244,10 @@ impl ClientPoolBuilder {
     pub async fn build(self) -> Result<ClientPool, RestError> {
         let url = self.url.as_deref().ok_or(RestError::InvalidUrl("no URL: call ClientPoolBuilder::url"))?;
         let target = Target::parse(url)?;
+        let url = Url::parse(url).map_err(transport::url_error)?;
+        if self.base_path.is_some() && url.path() != "/" {
+            return Err(RestError::InvalidUrl("base path given twice: in the URL and by base_path"));
+        }
         let conn = self.conn.clone().resolved(target.tls);
         let config = Arc::new(Config {
             target,
@@ -252,7 +259,7 @@ impl ClientPoolBuilder {
         });
         let mut slots = Vec::with_capacity(self.connections);
         for _ in 0..self.connections {
-            slots.push(Box::new(self.new_slot(&config.target)?));
+            slots.push(Box::new(self.new_slot(&url)?));
         }
         let attempts =
             futures_util::future::join_all(slots.iter().map(|_| config.conn.connect_to(&config.target))).await;
@@ -297,8 +304,8 @@ impl ClientPoolBuilder {
         Ok(ClientPool { shared })
     }
 
-    fn new_slot(&self, target: &Target) -> Result<Slot, RestError> {
-        let mut writer = RequestWriter::new(vec![0u8; self.write_capacity], &target.host, target.port, target.tls)?;
+    fn new_slot(&self, url: &Url<'_>) -> Result<Slot, RestError> {
+        let mut writer = RequestWriter::for_url(vec![0u8; self.write_capacity], url)?;
         writer.set_max_request_size(self.write_capacity);
         if let Some(path) = &self.base_path {
             writer.set_base_path(path)?;

@@ -92,6 +92,27 @@ fn base_path_and_path_joining() {
 }
 
 #[test]
+fn writer_for_a_base_url() {
+    let cases: [(&str, &str); 5] = [
+        ("https://api.example.com", "GET /x HTTP/1.1\r\nHost: api.example.com\r\n\r\n"),
+        ("https://api.example.com/", "GET /x HTTP/1.1\r\nHost: api.example.com\r\n\r\n"),
+        ("https://api.example.com/api/v3/", "GET /api/v3/x HTTP/1.1\r\nHost: api.example.com\r\n\r\n"),
+        ("http://h:8080/a#frag", "GET /a/x HTTP/1.1\r\nHost: h:8080\r\n\r\n"),
+        ("http://[::1]:443/", "GET /x HTTP/1.1\r\nHost: [::1]:443\r\n\r\n"),
+    ];
+    for (url, want) in cases {
+        let url = crate::url::Url::parse(url).unwrap();
+        let mut w = RequestWriter::for_url([0u8; 256], &url).unwrap();
+        let req = w.get("/x").finish().unwrap();
+        assert_eq!(w.bytes(&req).unwrap(), want.as_bytes(), "{url:?}");
+    }
+    for url in ["https://h/a?b", "https://h?b", "https://h/?"] {
+        let url = crate::url::Url::parse(url).unwrap();
+        assert!(matches!(RequestWriter::for_url([0u8; 256], &url), Err(RestError::InvalidUrl(_))), "{url:?}");
+    }
+}
+
+#[test]
 fn base_path_set_after_default_headers_keeps_them() {
     let mut w = writer();
     w.default_header("X-Key", "k").unwrap();
