@@ -264,6 +264,44 @@ async fn auto_pong_answers_and_still_reports_the_ping() {
 }
 
 #[tokio::test]
+async fn nothing_follows_our_close_not_even_an_automatic_pong() {
+    within(async {
+        let (client_tcp, mut peer) = tcp_pair().await;
+        let mut ws = WsStreamBuilder::new().auto_pong(true).from_raw_socket(client_tcp, Role::Client);
+        ws.close(CloseCode::Normal, "").await.unwrap();
+        let mut close = [0u8; 8];
+        peer.read_exact(&mut close).await.unwrap();
+        assert_eq!(close[..2], [0x88, 0x82], "a masked Close with a code");
+        // A ping that crossed our Close, then the peer's Close.
+        peer.write_all(&[0x89, 0x01, b'x', 0x88, 0x02, 0x03, 0xe8]).await.unwrap();
+        peer.shutdown().await.unwrap();
+        assert!(matches!(ws.recv().await.unwrap(), Some(Message::Ping(p)) if &p[..] == b"x"));
+        assert!(matches!(ws.recv().await.unwrap(), Some(Message::Close(f)) if f.code() == CloseCode::Normal));
+        assert_eq!(ws.recv().await.unwrap(), None);
+        drop(ws);
+        let mut rest = Vec::new();
+        peer.read_to_end(&mut rest).await.unwrap();
+        assert!(rest.is_empty(), "no pong (or anything) after our Close: {rest:?}");
+
+        // The same through the halves of a split stream.
+        let (client_tcp, mut peer) = tcp_pair().await;
+        let ws = WsStreamBuilder::new().auto_pong(true).from_raw_socket(client_tcp, Role::Client);
+        let (mut reader, writer) = ws.split();
+        writer.close(CloseCode::Normal, "").await.unwrap();
+        peer.read_exact(&mut close).await.unwrap();
+        peer.write_all(&[0x89, 0x01, b'x', 0x88, 0x02, 0x03, 0xe8]).await.unwrap();
+        peer.shutdown().await.unwrap();
+        assert!(matches!(reader.recv().await.unwrap(), Some(Message::Ping(p)) if &p[..] == b"x"));
+        assert!(matches!(reader.recv().await.unwrap(), Some(Message::Close(_))));
+        assert_eq!(reader.recv().await.unwrap(), None);
+        drop((reader, writer));
+        peer.read_to_end(&mut rest).await.unwrap();
+        assert!(rest.is_empty(), "split: nothing after our Close: {rest:?}");
+    })
+    .await
+}
+
+#[tokio::test]
 async fn idle_timeout_pings_then_fails_a_half_open_connection() {
     within(async {
         let (client_tcp, mut peer) = tcp_pair().await;
