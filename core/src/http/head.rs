@@ -246,18 +246,43 @@ trait Scan {
     fn skip_value(buf: &[u8], pos: usize) -> usize;
 
     /// The fast path of one header line at `pos` (hosts with a byte-shuffle
-    /// instruction): `Some((colon, value, end))` when the bytes from `pos` are a
-    /// non-empty token, `:`, optional SP/HTAB and the value's first byte, all within
-    /// one window; `end` is the first byte at or after `value` that is not
-    /// [`is_value`] (or `buf.len()`). Anything else (too close to the end of the
-    /// input, a long name, a byte that is not a token before the colon) is `None`,
-    /// and the general code parses the line from `pos`, so every error comes from
-    /// one place.
+    /// instruction): `Some(line)` when the bytes from `pos` are a non-empty token,
+    /// `:`, optional SP/HTAB and the value's first byte, all within one window.
+    /// Anything else (too close to the end of the input, a long name, a byte that is
+    /// not a token before the colon) is `None`, and the general code parses the line
+    /// from `pos`, so every error comes from one place.
     #[inline(always)]
-    fn header_line(buf: &[u8], pos: usize) -> Option<(usize, usize, usize)> {
+    fn header_line(buf: &[u8], pos: usize) -> Option<Line> {
         let _ = (buf, pos);
         None
     }
+
+    /// The fast path of a status line's start (hosts, with `header_line`):
+    /// `Some((version, status))` when the input starts with `HTTP/1.1 ` or
+    /// `HTTP/1.0 `, three digits and a SP, all at once, so the reason phrase starts
+    /// at 13. Anything else is `None`, and the general code parses the status line
+    /// from the start.
+    #[inline(always)]
+    fn status_start(buf: &[u8]) -> Option<(Version, u16)> {
+        let _ = buf;
+        None
+    }
+}
+
+/// One header line found by [`Scan::header_line`] (indices into the input).
+#[derive(Clone, Copy)]
+struct Line {
+    /// The colon after the name (which starts at the line's start).
+    colon: usize,
+    /// The value's first byte (the first byte after the colon that is not SP/HTAB).
+    value: usize,
+    /// With `next != 0`: the end of the value without its trailing SP/HTAB.
+    /// Otherwise the first byte at or after `value` that is not [`is_value`] (or the
+    /// input's length): the caller checks the line end there and trims the value.
+    end: usize,
+    /// The start of the next line when the value and a CRLF right after it lie
+    /// within the window; 0 otherwise.
+    next: usize,
 }
 
 /// Whether the one-window header line fast path is compiled in: hosts only, so
@@ -374,7 +399,7 @@ impl Scan for Avx2 {
     }
 
     #[inline(always)]
-    fn header_line(buf: &[u8], pos: usize) -> Option<(usize, usize, usize)> {
+    fn header_line(buf: &[u8], pos: usize) -> Option<Line> {
         use core::arch::x86_64::*;
         if pos + 32 > buf.len() {
             return None;
@@ -400,7 +425,8 @@ impl Scan for Avx2 {
         };
         // The name: tokens up to the first byte that is not one, which must be ':'.
         let colon = not_token.trailing_zeros() as usize;
-        if colon == 0 || colon >= 31 || buf[pos + colon] != b':' {
+        // SAFETY: `colon < 31` is checked first, and 32 bytes at `pos` are in bounds.
+        if colon == 0 || colon >= 31 || unsafe { *buf.get_unchecked(pos + colon) } != b':' {
             return None;
         }
         // The value's first byte: the first byte after the colon that is not SP/HTAB.
@@ -410,8 +436,39 @@ impl Scan for Avx2 {
         }
         // Token bytes, ':', SP and HTAB are all value bytes: the first control byte
         // is at or after `value`.
-        let end = if ctl != 0 { pos + ctl.trailing_zeros() as usize } else { Self::skip_value(buf, pos + 32) };
-        Some((pos + colon, pos + value, end))
+        if ctl == 0 {
+            let end = Self::skip_value(buf, pos + 32);
+            return Some(Line { colon: pos + colon, value: pos + value, end, next: 0 });
+        }
+        let end = ctl.trailing_zeros() as usize;
+        // SAFETY: `end + 1 < 32` and 32 bytes at `pos` are in bounds.
+        if end < 31 && unsafe { buf.as_ptr().add(pos + end).cast::<[u8; 2]>().read() } == *b"\r\n" {
+            // The line ends at a CRLF in the window: the value ends after its last
+            // byte that is not SP/HTAB (the byte at `value` is none, unless it is
+            // the CR itself: an empty value).
+            let body = !ws & ((1u32 << end) - 1) & (u32::MAX << value);
+            let trimmed = if body == 0 { value } else { 32 - body.leading_zeros() as usize };
+            return Some(Line { colon: pos + colon, value: pos + value, end: pos + trimmed, next: pos + end + 2 });
+        }
+        Some(Line { colon: pos + colon, value: pos + value, end: pos + end, next: 0 })
+    }
+
+    #[inline(always)]
+    fn status_start(buf: &[u8]) -> Option<(Version, u16)> {
+        let h = buf.first_chunk::<13>()?;
+        let version = match u64::from_le_bytes([h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]]) {
+            HTTP11 => Version::Http11,
+            HTTP10 => Version::Http10,
+            _ => return None,
+        };
+        let [b' ', a, b, c, b' '] = [h[8], h[9], h[10], h[11], h[12]] else {
+            return None;
+        };
+        let (a, b, c) = (a.wrapping_sub(b'0'), b.wrapping_sub(b'0'), c.wrapping_sub(b'0'));
+        if a > 9 || b > 9 || c > 9 {
+            return None;
+        }
+        Some((version, u16::from(a) * 100 + u16::from(b) * 10 + u16::from(c)))
     }
 }
 
@@ -482,22 +539,11 @@ fn line_end(buf: &[u8], pos: usize, err: HttpError) -> Result<Option<usize>, Htt
 
 #[inline(always)]
 fn response<S: Scan>(buf: &[u8], spans: &mut [HeaderSpan]) -> Result<Option<ResponseHead>, HttpError> {
-    let mut pos = need!(skip_empty_lines(buf, 0)?);
-    let version = need!(version(buf, pos)?);
-    pos += 8;
-    if *need!(buf.get(pos)) != b' ' {
-        return Err(HttpError::InvalidVersion);
-    }
-    pos += 1;
-    let mut status = 0u16;
-    for _ in 0..3 {
-        let b = *need!(buf.get(pos));
-        if !b.is_ascii_digit() {
-            return Err(HttpError::InvalidStatusLine);
-        }
-        status = status * 10 + u16::from(b - b'0');
-        pos += 1;
-    }
+    let (version, status, mut pos) = match S::status_start(buf) {
+        // The SP after the status code is at 12.
+        Some((version, status)) if FAST_LINE => (version, status, 12),
+        _ => need!(status_start(buf)?),
+    };
     let mut reason = (0u16, 0u16);
     match need!(buf.get(pos)) {
         b' ' => {
@@ -514,6 +560,29 @@ fn response<S: Scan>(buf: &[u8], spans: &mut [HeaderSpan]) -> Result<Option<Resp
     }
     let (len, headers) = need!(headers::<S>(buf, pos, spans)?);
     Ok(Some(ResponseHead { len, version, status, reason, headers }))
+}
+
+/// The status line up to the status code: `(version, status, index after the
+/// code)`, or `None` for a prefix of one.
+#[inline(always)]
+fn status_start(buf: &[u8]) -> Result<Option<(Version, u16, usize)>, HttpError> {
+    let mut pos = need!(skip_empty_lines(buf, 0)?);
+    let version = need!(version(buf, pos)?);
+    pos += 8;
+    if *need!(buf.get(pos)) != b' ' {
+        return Err(HttpError::InvalidVersion);
+    }
+    pos += 1;
+    let mut status = 0u16;
+    for _ in 0..3 {
+        let b = *need!(buf.get(pos));
+        if !b.is_ascii_digit() {
+            return Err(HttpError::InvalidStatusLine);
+        }
+        status = status * 10 + u16::from(b - b'0');
+        pos += 1;
+    }
+    Ok(Some((version, status, pos)))
 }
 
 #[inline(always)]
@@ -554,11 +623,15 @@ fn headers<S: Scan>(buf: &[u8], mut pos: usize, spans: &mut [HeaderSpan]) -> Res
     let mut count = 0;
     loop {
         if FAST_LINE {
-            if let Some((colon, value, mut end)) = S::header_line(buf, pos) {
+            if let Some(Line { colon, value, mut end, next }) = S::header_line(buf, pos) {
                 let name = pos;
-                pos = need!(line_end(buf, end, HttpError::InvalidHeaderValue)?);
-                while end > value && matches!(buf[end - 1], b' ' | b'\t') {
-                    end -= 1;
+                if next != 0 {
+                    pos = next; // line end checked and value trimmed in the window
+                } else {
+                    pos = need!(line_end(buf, end, HttpError::InvalidHeaderValue)?);
+                    while end > value && matches!(buf[end - 1], b' ' | b'\t') {
+                        end -= 1;
+                    }
                 }
                 let Some(slot) = spans.get_mut(count) else {
                     return Err(HttpError::TooManyHeaders);

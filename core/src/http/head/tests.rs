@@ -272,13 +272,19 @@ fn header_line_fast_path_agrees_with_the_byte_loop() {
         let r = unsafe { response_avx2(d, &mut spans) };
         (r, spans)
     };
-    let lines: [&[u8]; 6] = [
+    let lines: [&[u8]; 10] = [
         b"Content-Length: 226\r\n",
         b"x-mbx-used-weight-1m:4\r\n",
         b"A: \t b \t\r\n",
         b"Content-Type: application/json;charset=UTF-8; and a long tail\r\n",
         b"abcdefghijklmnopqrstuvwxyz01234: v\r\n",
         b"X:\r\n",
+        // The CR at the window's last two positions and just past it.
+        b"abcdefghijklmnopqrstuvwxyz: 12\r\n",
+        b"abcdefghijklmnopqrstuvwxyz: 123\r\n",
+        b"abcdefghijklmnopqrstuvwxyz: 1234\r\n",
+        // Whitespace only after the colon, up to the line end.
+        b"X-A: \t  \r\n",
     ];
     let tail = b"Server: x\r\nDate: Sun, 29 Nov 2026 18:00:00 GMT\r\n\r\n0123456789abcdef0123456789abcdef";
     for line in lines {
@@ -295,6 +301,51 @@ fn header_line_fast_path_agrees_with_the_byte_loop() {
                 for cut in [at + 1, first + 31, first + 32, first + 33] {
                     let d = &data[..cut.min(data.len())];
                     assert_eq!(fast(d, 4), general(d, 4), "{d:?}");
+                }
+            }
+            data[at] = saved;
+        }
+    }
+}
+
+/// The AVX2 parser's status-line fast path (`status_start`) against the byte loop:
+/// every byte value at every position of the status line's first 16 bytes, for
+/// several status lines, and at every truncation around them.
+#[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
+#[test]
+fn status_line_fast_path_agrees_with_the_byte_loop() {
+    if !std::is_x86_feature_detected!("avx2") {
+        return;
+    }
+    let general = |d: &[u8]| {
+        let mut spans = vec![HeaderSpan::default(); 4];
+        let r = response::<Swar>(d, &mut spans);
+        (r, spans)
+    };
+    let fast = |d: &[u8]| {
+        let mut spans = vec![HeaderSpan::default(); 4];
+        // SAFETY: AVX2 was detected.
+        let r = unsafe { response_avx2(d, &mut spans) };
+        (r, spans)
+    };
+    let lines: [&[u8]; 5] = [
+        b"HTTP/1.1 200 OK\r\n",
+        b"HTTP/1.0 204 No Content\r\n",
+        b"HTTP/1.1 404\r\n",
+        b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n",
+        b"\r\nHTTP/1.1 200 OK\r\n",
+    ];
+    let tail = b"Content-Length: 2\r\nServer: x\r\n\r\nok";
+    for line in lines {
+        let mut data = [line, &tail[..]].concat();
+        for at in 0..16 {
+            let saved = data[at];
+            for b in 0..=255u8 {
+                data[at] = b;
+                assert_eq!(fast(&data), general(&data), "{:?}", &data);
+                for cut in 0..=16 {
+                    let d = &data[..cut];
+                    assert_eq!(fast(d), general(d), "{d:?}");
                 }
             }
             data[at] = saved;
