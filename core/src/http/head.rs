@@ -444,10 +444,19 @@ impl Scan for Avx2 {
         // SAFETY: `end + 1 < 32` and 32 bytes at `pos` are in bounds.
         if end < 31 && unsafe { buf.as_ptr().add(pos + end).cast::<[u8; 2]>().read() } == *b"\r\n" {
             // The line ends at a CRLF in the window: the value ends after its last
-            // byte that is not SP/HTAB (the byte at `value` is none, unless it is
-            // the CR itself: an empty value).
-            let body = !ws & ((1u32 << end) - 1) & (u32::MAX << value);
-            let trimmed = if body == 0 { value } else { 32 - body.leading_zeros() as usize };
+            // byte that is not SP/HTAB, usually the one before the CR (`end > 1`:
+            // the colon comes first). Otherwise search the mask (the byte at
+            // `value` is no SP/HTAB, unless it is the CR itself: an empty value).
+            let trimmed = if ws & (1 << (end - 1)) == 0 {
+                end
+            } else {
+                let body = !ws & ((1u32 << end) - 1) & (u32::MAX << value);
+                if body == 0 {
+                    value
+                } else {
+                    32 - body.leading_zeros() as usize
+                }
+            };
             return Some(Line { colon: pos + colon, value: pos + value, end: pos + trimmed, next: pos + end + 2 });
         }
         Some(Line { colon: pos + colon, value: pos + value, end: pos + end, next: 0 })
