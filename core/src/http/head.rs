@@ -257,16 +257,26 @@ trait Scan {
         None
     }
 
-    /// The fast path of a status line's start (hosts, with `header_line`):
-    /// `Some((version, status))` when the input starts with `HTTP/1.1 ` or
-    /// `HTTP/1.0 `, three digits and a SP, all at once, so the reason phrase starts
-    /// at 13. Anything else is `None`, and the general code parses the status line
-    /// from the start.
+    /// The fast path of the status line (hosts, with `header_line`): `Some` when
+    /// the input starts with `HTTP/1.1 ` or `HTTP/1.0 `, three digits, a SP, and a
+    /// reason phrase and CRLF within one window after it. Anything else is `None`,
+    /// and the general code parses the status line from the start.
     #[inline(always)]
-    fn status_start(buf: &[u8]) -> Option<(Version, u16)> {
+    fn status_line(buf: &[u8]) -> Option<StatusLine> {
         let _ = buf;
         None
     }
+}
+
+/// A parsed status line.
+#[derive(Clone, Copy)]
+struct StatusLine {
+    version: Version,
+    status: u16,
+    /// Offset and length of the reason phrase, empty when it holds obs-text.
+    reason: (u16, u16),
+    /// The start of the next line.
+    next: usize,
 }
 
 /// One header line found by [`Scan::header_line`] (indices into the input).
@@ -463,8 +473,10 @@ impl Scan for Avx2 {
     }
 
     #[inline(always)]
-    fn status_start(buf: &[u8]) -> Option<(Version, u16)> {
-        let h = buf.first_chunk::<13>()?;
+    fn status_line(buf: &[u8]) -> Option<StatusLine> {
+        use core::arch::x86_64::*;
+        // The reason phrase's window: 32 bytes from 13.
+        let h = buf.first_chunk::<{ 13 + 32 }>()?;
         let version = match u64::from_le_bytes([h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]]) {
             HTTP11 => Version::Http11,
             HTTP10 => Version::Http10,
@@ -477,7 +489,27 @@ impl Scan for Avx2 {
         if a > 9 || b > 9 || c > 9 {
             return None;
         }
-        Some((version, u16::from(a) * 100 + u16::from(b) * 10 + u16::from(c)))
+        // SAFETY: 45 bytes are in bounds; AVX2 as in `skip_value`.
+        let (ctl, high) = unsafe {
+            let v = _mm256_loadu_si256(h.as_ptr().add(13).cast());
+            let ctl = _mm256_cmpeq_epi8(_mm256_max_epu8(v, _mm256_set1_epi8(0x1f)), _mm256_set1_epi8(0x1f));
+            let tab = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'\t' as i8));
+            let del = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x7f));
+            (
+                _mm256_movemask_epi8(_mm256_or_si256(_mm256_andnot_si256(tab, ctl), del)) as u32,
+                _mm256_movemask_epi8(v) as u32,
+            )
+        };
+        // The reason phrase ends at the first byte that is not `is_value`, which
+        // must be the CR of a CRLF in the window.
+        let end = ctl.trailing_zeros() as usize;
+        if end >= 31 || [h[13 + end], h[14 + end]] != *b"\r\n" {
+            return None;
+        }
+        // httparse gives an empty reason when it holds obs-text.
+        let reason = if high & ((1 << end) - 1) == 0 { (13, end as u16) } else { (0, 0) };
+        let status = u16::from(a) * 100 + u16::from(b) * 10 + u16::from(c);
+        Some(StatusLine { version, status, reason, next: 13 + end + 2 })
     }
 }
 
@@ -548,33 +580,18 @@ fn line_end(buf: &[u8], pos: usize, err: HttpError) -> Result<Option<usize>, Htt
 
 #[inline(always)]
 fn response<S: Scan>(buf: &[u8], spans: &mut [HeaderSpan]) -> Result<Option<ResponseHead>, HttpError> {
-    let (version, status, mut pos) = match S::status_start(buf) {
-        // The SP after the status code is at 12.
-        Some((version, status)) if FAST_LINE => (version, status, 12),
-        _ => need!(status_start(buf)?),
+    let line = match S::status_line(buf) {
+        Some(line) if FAST_LINE => line,
+        _ => need!(status_line::<S>(buf)?),
     };
-    let mut reason = (0u16, 0u16);
-    match need!(buf.get(pos)) {
-        b' ' => {
-            let start = pos + 1;
-            let end = S::skip_value(buf, start);
-            pos = need!(line_end(buf, end, HttpError::InvalidStatusLine)?);
-            let text = &buf[start..end];
-            // httparse gives an empty reason when it holds obs-text.
-            if text.is_ascii() {
-                reason = (start as u16, text.len() as u16);
-            }
-        }
-        _ => pos = need!(line_end(buf, pos, HttpError::InvalidStatusLine)?),
-    }
-    let (len, headers) = need!(headers::<S>(buf, pos, spans)?);
+    let (len, headers) = need!(headers::<S>(buf, line.next, spans)?);
+    let StatusLine { version, status, reason, .. } = line;
     Ok(Some(ResponseHead { len, version, status, reason, headers }))
 }
 
-/// The status line up to the status code: `(version, status, index after the
-/// code)`, or `None` for a prefix of one.
+/// The status line, byte by byte.
 #[inline(always)]
-fn status_start(buf: &[u8]) -> Result<Option<(Version, u16, usize)>, HttpError> {
+fn status_line<S: Scan>(buf: &[u8]) -> Result<Option<StatusLine>, HttpError> {
     let mut pos = need!(skip_empty_lines(buf, 0)?);
     let version = need!(version(buf, pos)?);
     pos += 8;
@@ -591,7 +608,21 @@ fn status_start(buf: &[u8]) -> Result<Option<(Version, u16, usize)>, HttpError> 
         status = status * 10 + u16::from(b - b'0');
         pos += 1;
     }
-    Ok(Some((version, status, pos)))
+    let mut reason = (0u16, 0u16);
+    match need!(buf.get(pos)) {
+        b' ' => {
+            let start = pos + 1;
+            let end = S::skip_value(buf, start);
+            pos = need!(line_end(buf, end, HttpError::InvalidStatusLine)?);
+            let text = &buf[start..end];
+            // httparse gives an empty reason when it holds obs-text.
+            if text.is_ascii() {
+                reason = (start as u16, text.len() as u16);
+            }
+        }
+        _ => pos = need!(line_end(buf, pos, HttpError::InvalidStatusLine)?),
+    }
+    Ok(Some(StatusLine { version, status, reason, next: pos }))
 }
 
 #[inline(always)]

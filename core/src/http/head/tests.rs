@@ -308,9 +308,11 @@ fn header_line_fast_path_agrees_with_the_byte_loop() {
     }
 }
 
-/// The AVX2 parser's status-line fast path (`status_start`) against the byte loop:
-/// every byte value at every position of the status line's first 16 bytes, for
-/// several status lines, and at every truncation around them.
+/// The AVX2 parser's status-line fast path (`status_line`) against the byte loop:
+/// every byte value at every position of the status line (and a few bytes past it),
+/// for status lines of several shapes (reason phrases ending at every part of the
+/// window and past it, empty, with HTAB and obs-text), and at truncations around
+/// the window.
 #[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
 #[test]
 fn status_line_fast_path_agrees_with_the_byte_loop() {
@@ -328,22 +330,39 @@ fn status_line_fast_path_agrees_with_the_byte_loop() {
         let r = unsafe { response_avx2(d, &mut spans) };
         (r, spans)
     };
-    let lines: [&[u8]; 5] = [
+    let lines: [&[u8]; 10] = [
         b"HTTP/1.1 200 OK\r\n",
         b"HTTP/1.0 204 No Content\r\n",
         b"HTTP/1.1 404\r\n",
+        b"HTTP/1.1 200 \r\n",
+        b"HTTP/1.1 200 a\tb \xe9t\xe9\r\n",
+        // The CR at the window's last two positions and just past it.
+        b"HTTP/1.1 200 abcdefghijklmnopqrstuvwxyz0123\r\n",
+        b"HTTP/1.1 200 abcdefghijklmnopqrstuvwxyz01234\r\n",
+        b"HTTP/1.1 200 abcdefghijklmnopqrstuvwxyz012345\r\n",
         b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n",
         b"\r\nHTTP/1.1 200 OK\r\n",
     ];
-    let tail = b"Content-Length: 2\r\nServer: x\r\n\r\nok";
+    let tail = b"Content-Length: 2\r\nServer: x\r\nDate: Sun, 29 Nov 2026 18:00:00 GMT\r\n\r\nok";
+    #[target_feature(enable = "avx2")]
+    unsafe fn takes(d: &[u8]) -> Option<(u16, (u16, u16), usize)> {
+        Avx2::status_line(d).map(|l| (l.status, l.reason, l.next))
+    }
+    // The fast path is taken where it should be (and the comparison below tests it).
+    let ok = [lines[0], &tail[..]].concat();
+    // SAFETY: AVX2 was detected.
+    assert_eq!(unsafe { takes(&ok) }, Some((200, (13, 2), 17)));
+    let obs = [lines[4], &tail[..]].concat();
+    // SAFETY: as above.
+    assert_eq!(unsafe { takes(&obs) }, Some((200, (0, 0), 22)));
     for line in lines {
         let mut data = [line, &tail[..]].concat();
-        for at in 0..16 {
+        for at in 0..line.len() + 3 {
             let saved = data[at];
             for b in 0..=255u8 {
                 data[at] = b;
                 assert_eq!(fast(&data), general(&data), "{:?}", &data);
-                for cut in 0..=16 {
+                for cut in [at, at + 1, 12, 13, 44, 45, 46] {
                     let d = &data[..cut];
                     assert_eq!(fast(d), general(d), "{d:?}");
                 }
