@@ -35,10 +35,9 @@ impl FramingHeaders {
     pub(super) fn observe(&mut self, name: &[u8], value: &[u8]) -> Result<(), HttpError> {
         match name.len() {
             14 if token_eq(name, b"content-length") => {
-                let n = if !value.is_empty() && value.iter().all(u8::is_ascii_digit) {
-                    parse_decimal(value)? // the common case: one plain number
-                } else {
-                    parse_length_list(value)?
+                let n = match plain_decimal(value) {
+                    Some(n) => n, // the common case: one plain number
+                    None => parse_length_list(value)?,
                 };
                 match self.content_length {
                     Some(prev) if prev != n => return Err(HttpError::ConflictingContentLength),
@@ -99,7 +98,27 @@ fn token_eq(token: &[u8], lower: &[u8]) -> bool {
     token.len() == lower.len() && token.iter().zip(lower).all(|(&a, &b)| a | 0x20 == b)
 }
 
-/// A list of identical values ("5, 5") is tolerated (RFC 9110 section 8.6).
+/// A value of 1 to 19 digits that fits in `usize` (no overflow check per digit:
+/// 19 digits fit in a `u64`); `None` for anything else, which
+/// [`parse_length_list`] then parses or refuses.
+#[inline(always)]
+fn plain_decimal(s: &[u8]) -> Option<usize> {
+    if s.is_empty() || s.len() > 19 {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &b in s {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        n = n * 10 + u64::from(d);
+    }
+    usize::try_from(n).ok()
+}
+
+/// A list of identical values ("5, 5") is tolerated (RFC 9110 section 8.6); also
+/// any single value [`plain_decimal`] does not take (its error is the error).
 #[cold]
 fn parse_length_list(value: &[u8]) -> Result<usize, HttpError> {
     let mut found = None;
@@ -138,4 +157,57 @@ fn parse_decimal(s: &[u8]) -> Result<usize, HttpError> {
             .ok_or(HttpError::ContentLengthOverflow)?;
     }
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::{vec, vec::Vec};
+
+    /// The Content-Length parse before `plain_decimal`: the reference.
+    fn old_length(value: &[u8]) -> Result<usize, HttpError> {
+        if !value.is_empty() && value.iter().all(u8::is_ascii_digit) {
+            parse_decimal(value)
+        } else {
+            parse_length_list(value)
+        }
+    }
+
+    fn new_length(value: &[u8]) -> Result<Option<usize>, HttpError> {
+        let mut f = FramingHeaders::default();
+        f.observe(b"Content-Length", value)?;
+        Ok(f.content_length)
+    }
+
+    /// Every byte value at every position of values of 1 to 22 digits (around the
+    /// 19-digit limit of the fast path and `usize`'s range), plus the edge values.
+    #[test]
+    fn plain_decimal_agrees_with_the_general_parse() {
+        let mut values: Vec<Vec<u8>> = vec![
+            b"".to_vec(),
+            b"0".to_vec(),
+            b"9999999999999999999".to_vec(),
+            b"18446744073709551615".to_vec(),
+            b"18446744073709551616".to_vec(),
+            b"4294967295".to_vec(),
+            b"4294967296".to_vec(),
+            b"5, 5".to_vec(),
+            b" 5".to_vec(),
+            b"5 ".to_vec(),
+        ];
+        for len in 1..=22 {
+            let base: Vec<u8> = (0..len).map(|i| b"1234567890"[i % 10]).collect();
+            for at in 0..len {
+                for b in 0..=255u8 {
+                    let mut v = base.clone();
+                    v[at] = b;
+                    values.push(v);
+                }
+            }
+        }
+        for v in &values {
+            assert_eq!(new_length(v), old_length(v).map(Some), "{v:?}");
+        }
+    }
 }

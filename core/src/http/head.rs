@@ -246,18 +246,53 @@ trait Scan {
     fn skip_value(buf: &[u8], pos: usize) -> usize;
 
     /// The fast path of one header line at `pos` (hosts with a byte-shuffle
-    /// instruction): `Some((colon, value, end))` when the bytes from `pos` are a
-    /// non-empty token, `:`, optional SP/HTAB and the value's first byte, all within
-    /// one window; `end` is the first byte at or after `value` that is not
-    /// [`is_value`] (or `buf.len()`). Anything else (too close to the end of the
-    /// input, a long name, a byte that is not a token before the colon) is `None`,
-    /// and the general code parses the line from `pos`, so every error comes from
-    /// one place.
+    /// instruction): `Some(line)` when the bytes from `pos` are a non-empty token,
+    /// `:`, optional SP/HTAB and the value's first byte, all within one window.
+    /// Anything else (too close to the end of the input, a long name, a byte that is
+    /// not a token before the colon) is `None`, and the general code parses the line
+    /// from `pos`, so every error comes from one place.
     #[inline(always)]
-    fn header_line(buf: &[u8], pos: usize) -> Option<(usize, usize, usize)> {
+    fn header_line(buf: &[u8], pos: usize) -> Option<Line> {
         let _ = (buf, pos);
         None
     }
+
+    /// The fast path of the status line (hosts, with `header_line`): `Some` when
+    /// the input starts with `HTTP/1.1 ` or `HTTP/1.0 `, three digits, a SP, and a
+    /// reason phrase and CRLF within one window after it. Anything else is `None`,
+    /// and the general code parses the status line from the start.
+    #[inline(always)]
+    fn status_line(buf: &[u8]) -> Option<StatusLine> {
+        let _ = buf;
+        None
+    }
+}
+
+/// A parsed status line.
+#[derive(Clone, Copy)]
+struct StatusLine {
+    version: Version,
+    status: u16,
+    /// Offset and length of the reason phrase, empty when it holds obs-text.
+    reason: (u16, u16),
+    /// The start of the next line.
+    next: usize,
+}
+
+/// One header line found by [`Scan::header_line`] (indices into the input).
+#[derive(Clone, Copy)]
+struct Line {
+    /// The colon after the name (which starts at the line's start).
+    colon: usize,
+    /// The value's first byte (the first byte after the colon that is not SP/HTAB).
+    value: usize,
+    /// With `next != 0`: the end of the value without its trailing SP/HTAB.
+    /// Otherwise the first byte at or after `value` that is not [`is_value`] (or the
+    /// input's length): the caller checks the line end there and trims the value.
+    end: usize,
+    /// The start of the next line when the value and a CRLF right after it lie
+    /// within the window; 0 otherwise.
+    next: usize,
 }
 
 /// Whether the one-window header line fast path is compiled in: hosts only, so
@@ -374,7 +409,7 @@ impl Scan for Avx2 {
     }
 
     #[inline(always)]
-    fn header_line(buf: &[u8], pos: usize) -> Option<(usize, usize, usize)> {
+    fn header_line(buf: &[u8], pos: usize) -> Option<Line> {
         use core::arch::x86_64::*;
         if pos + 32 > buf.len() {
             return None;
@@ -400,7 +435,8 @@ impl Scan for Avx2 {
         };
         // The name: tokens up to the first byte that is not one, which must be ':'.
         let colon = not_token.trailing_zeros() as usize;
-        if colon == 0 || colon >= 31 || buf[pos + colon] != b':' {
+        // SAFETY: `colon < 31` is checked first, and 32 bytes at `pos` are in bounds.
+        if colon == 0 || colon >= 31 || unsafe { *buf.get_unchecked(pos + colon) } != b':' {
             return None;
         }
         // The value's first byte: the first byte after the colon that is not SP/HTAB.
@@ -410,8 +446,70 @@ impl Scan for Avx2 {
         }
         // Token bytes, ':', SP and HTAB are all value bytes: the first control byte
         // is at or after `value`.
-        let end = if ctl != 0 { pos + ctl.trailing_zeros() as usize } else { Self::skip_value(buf, pos + 32) };
-        Some((pos + colon, pos + value, end))
+        if ctl == 0 {
+            let end = Self::skip_value(buf, pos + 32);
+            return Some(Line { colon: pos + colon, value: pos + value, end, next: 0 });
+        }
+        let end = ctl.trailing_zeros() as usize;
+        // SAFETY: `end + 1 < 32` and 32 bytes at `pos` are in bounds.
+        if end < 31 && unsafe { buf.as_ptr().add(pos + end).cast::<[u8; 2]>().read() } == *b"\r\n" {
+            // The line ends at a CRLF in the window: the value ends after its last
+            // byte that is not SP/HTAB, usually the one before the CR (`end > 1`:
+            // the colon comes first). Otherwise search the mask (the byte at
+            // `value` is no SP/HTAB, unless it is the CR itself: an empty value).
+            let trimmed = if ws & (1 << (end - 1)) == 0 {
+                end
+            } else {
+                let body = !ws & ((1u32 << end) - 1) & (u32::MAX << value);
+                if body == 0 {
+                    value
+                } else {
+                    32 - body.leading_zeros() as usize
+                }
+            };
+            return Some(Line { colon: pos + colon, value: pos + value, end: pos + trimmed, next: pos + end + 2 });
+        }
+        Some(Line { colon: pos + colon, value: pos + value, end: pos + end, next: 0 })
+    }
+
+    #[inline(always)]
+    fn status_line(buf: &[u8]) -> Option<StatusLine> {
+        use core::arch::x86_64::*;
+        // The reason phrase's window: 32 bytes from 13.
+        let h = buf.first_chunk::<{ 13 + 32 }>()?;
+        let version = match u64::from_le_bytes([h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]]) {
+            HTTP11 => Version::Http11,
+            HTTP10 => Version::Http10,
+            _ => return None,
+        };
+        let [b' ', a, b, c, b' '] = [h[8], h[9], h[10], h[11], h[12]] else {
+            return None;
+        };
+        let (a, b, c) = (a.wrapping_sub(b'0'), b.wrapping_sub(b'0'), c.wrapping_sub(b'0'));
+        if a > 9 || b > 9 || c > 9 {
+            return None;
+        }
+        // SAFETY: 45 bytes are in bounds; AVX2 as in `skip_value`.
+        let (ctl, high) = unsafe {
+            let v = _mm256_loadu_si256(h.as_ptr().add(13).cast());
+            let ctl = _mm256_cmpeq_epi8(_mm256_max_epu8(v, _mm256_set1_epi8(0x1f)), _mm256_set1_epi8(0x1f));
+            let tab = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'\t' as i8));
+            let del = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x7f));
+            (
+                _mm256_movemask_epi8(_mm256_or_si256(_mm256_andnot_si256(tab, ctl), del)) as u32,
+                _mm256_movemask_epi8(v) as u32,
+            )
+        };
+        // The reason phrase ends at the first byte that is not `is_value`, which
+        // must be the CR of a CRLF in the window.
+        let end = ctl.trailing_zeros() as usize;
+        if end >= 31 || [h[13 + end], h[14 + end]] != *b"\r\n" {
+            return None;
+        }
+        // httparse gives an empty reason when it holds obs-text.
+        let reason = if high & ((1 << end) - 1) == 0 { (13, end as u16) } else { (0, 0) };
+        let status = u16::from(a) * 100 + u16::from(b) * 10 + u16::from(c);
+        Some(StatusLine { version, status, reason, next: 13 + end + 2 })
     }
 }
 
@@ -482,6 +580,18 @@ fn line_end(buf: &[u8], pos: usize, err: HttpError) -> Result<Option<usize>, Htt
 
 #[inline(always)]
 fn response<S: Scan>(buf: &[u8], spans: &mut [HeaderSpan]) -> Result<Option<ResponseHead>, HttpError> {
+    let line = match S::status_line(buf) {
+        Some(line) if FAST_LINE => line,
+        _ => need!(status_line::<S>(buf)?),
+    };
+    let (len, headers) = need!(headers::<S>(buf, line.next, spans)?);
+    let StatusLine { version, status, reason, .. } = line;
+    Ok(Some(ResponseHead { len, version, status, reason, headers }))
+}
+
+/// The status line, byte by byte.
+#[inline(always)]
+fn status_line<S: Scan>(buf: &[u8]) -> Result<Option<StatusLine>, HttpError> {
     let mut pos = need!(skip_empty_lines(buf, 0)?);
     let version = need!(version(buf, pos)?);
     pos += 8;
@@ -512,8 +622,7 @@ fn response<S: Scan>(buf: &[u8], spans: &mut [HeaderSpan]) -> Result<Option<Resp
         }
         _ => pos = need!(line_end(buf, pos, HttpError::InvalidStatusLine)?),
     }
-    let (len, headers) = need!(headers::<S>(buf, pos, spans)?);
-    Ok(Some(ResponseHead { len, version, status, reason, headers }))
+    Ok(Some(StatusLine { version, status, reason, next: pos }))
 }
 
 #[inline(always)]
@@ -554,11 +663,15 @@ fn headers<S: Scan>(buf: &[u8], mut pos: usize, spans: &mut [HeaderSpan]) -> Res
     let mut count = 0;
     loop {
         if FAST_LINE {
-            if let Some((colon, value, mut end)) = S::header_line(buf, pos) {
+            if let Some(Line { colon, value, mut end, next }) = S::header_line(buf, pos) {
                 let name = pos;
-                pos = need!(line_end(buf, end, HttpError::InvalidHeaderValue)?);
-                while end > value && matches!(buf[end - 1], b' ' | b'\t') {
-                    end -= 1;
+                if next != 0 {
+                    pos = next; // line end checked and value trimmed in the window
+                } else {
+                    pos = need!(line_end(buf, end, HttpError::InvalidHeaderValue)?);
+                    while end > value && matches!(buf[end - 1], b' ' | b'\t') {
+                        end -= 1;
+                    }
                 }
                 let Some(slot) = spans.get_mut(count) else {
                     return Err(HttpError::TooManyHeaders);

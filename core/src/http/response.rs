@@ -275,6 +275,13 @@ impl<B: Storage, const H: usize> ResponseReader<B, H> {
     /// the limits, when the storage can grow). Empty only when the response can't fit,
     /// which `advance` reports as an error first.
     pub fn spare(&mut self) -> &mut [u8] {
+        // Hosts: the usual case (the response starts at the front and there is room
+        // after it), where `make_room` would change nothing, without the call.
+        #[cfg(feature = "std")]
+        if self.start == 0 && self.end < self.buf.bytes().len() {
+            let end = self.end;
+            return &mut self.buf.bytes_mut()[end..];
+        }
         let _ = self.make_room();
         let end = self.end;
         &mut self.buf.bytes_mut()[end..]

@@ -272,13 +272,21 @@ fn header_line_fast_path_agrees_with_the_byte_loop() {
         let r = unsafe { response_avx2(d, &mut spans) };
         (r, spans)
     };
-    let lines: [&[u8]; 6] = [
+    let lines: [&[u8]; 11] = [
+        // No header lines: the empty line that ends the head comes first.
+        b"\r\n",
         b"Content-Length: 226\r\n",
         b"x-mbx-used-weight-1m:4\r\n",
         b"A: \t b \t\r\n",
         b"Content-Type: application/json;charset=UTF-8; and a long tail\r\n",
         b"abcdefghijklmnopqrstuvwxyz01234: v\r\n",
         b"X:\r\n",
+        // The CR at the window's last two positions and just past it.
+        b"abcdefghijklmnopqrstuvwxyz: 12\r\n",
+        b"abcdefghijklmnopqrstuvwxyz: 123\r\n",
+        b"abcdefghijklmnopqrstuvwxyz: 1234\r\n",
+        // Whitespace only after the colon, up to the line end.
+        b"X-A: \t  \r\n",
     ];
     let tail = b"Server: x\r\nDate: Sun, 29 Nov 2026 18:00:00 GMT\r\n\r\n0123456789abcdef0123456789abcdef";
     for line in lines {
@@ -295,6 +303,70 @@ fn header_line_fast_path_agrees_with_the_byte_loop() {
                 for cut in [at + 1, first + 31, first + 32, first + 33] {
                     let d = &data[..cut.min(data.len())];
                     assert_eq!(fast(d, 4), general(d, 4), "{d:?}");
+                }
+            }
+            data[at] = saved;
+        }
+    }
+}
+
+/// The AVX2 parser's status-line fast path (`status_line`) against the byte loop:
+/// every byte value at every position of the status line (and a few bytes past it),
+/// for status lines of several shapes (reason phrases ending at every part of the
+/// window and past it, empty, with HTAB and obs-text), and at truncations around
+/// the window.
+#[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
+#[test]
+fn status_line_fast_path_agrees_with_the_byte_loop() {
+    if !std::is_x86_feature_detected!("avx2") {
+        return;
+    }
+    let general = |d: &[u8]| {
+        let mut spans = vec![HeaderSpan::default(); 4];
+        let r = response::<Swar>(d, &mut spans);
+        (r, spans)
+    };
+    let fast = |d: &[u8]| {
+        let mut spans = vec![HeaderSpan::default(); 4];
+        // SAFETY: AVX2 was detected.
+        let r = unsafe { response_avx2(d, &mut spans) };
+        (r, spans)
+    };
+    let lines: [&[u8]; 10] = [
+        b"HTTP/1.1 200 OK\r\n",
+        b"HTTP/1.0 204 No Content\r\n",
+        b"HTTP/1.1 404\r\n",
+        b"HTTP/1.1 200 \r\n",
+        b"HTTP/1.1 200 a\tb \xe9t\xe9\r\n",
+        // The CR at the window's last two positions and just past it.
+        b"HTTP/1.1 200 abcdefghijklmnopqrstuvwxyz0123\r\n",
+        b"HTTP/1.1 200 abcdefghijklmnopqrstuvwxyz01234\r\n",
+        b"HTTP/1.1 200 abcdefghijklmnopqrstuvwxyz012345\r\n",
+        b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n",
+        b"\r\nHTTP/1.1 200 OK\r\n",
+    ];
+    let tail = b"Content-Length: 2\r\nServer: x\r\nDate: Sun, 29 Nov 2026 18:00:00 GMT\r\n\r\nok";
+    #[target_feature(enable = "avx2")]
+    unsafe fn takes(d: &[u8]) -> Option<(u16, (u16, u16), usize)> {
+        Avx2::status_line(d).map(|l| (l.status, l.reason, l.next))
+    }
+    // The fast path is taken where it should be (and the comparison below tests it).
+    let ok = [lines[0], &tail[..]].concat();
+    // SAFETY: AVX2 was detected.
+    assert_eq!(unsafe { takes(&ok) }, Some((200, (13, 2), 17)));
+    let obs = [lines[4], &tail[..]].concat();
+    // SAFETY: as above.
+    assert_eq!(unsafe { takes(&obs) }, Some((200, (0, 0), 22)));
+    for line in lines {
+        let mut data = [line, &tail[..]].concat();
+        for at in 0..line.len() + 3 {
+            let saved = data[at];
+            for b in 0..=255u8 {
+                data[at] = b;
+                assert_eq!(fast(&data), general(&data), "{:?}", &data);
+                for cut in [at, at + 1, 12, 13, 44, 45, 46] {
+                    let d = &data[..cut];
+                    assert_eq!(fast(d), general(d), "{d:?}");
                 }
             }
             data[at] = saved;
