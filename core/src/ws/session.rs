@@ -17,7 +17,6 @@
 use rand_core::RngCore;
 
 use super::writer::close_payload;
-
 use super::{CloseCode, ControlPayload, EncodeError, FrameWriter, Message, OpCode, ProtocolError, MAX_CONTROL_PAYLOAD};
 
 /// Whether a Close that fails the connection carries the error's description as its
@@ -201,9 +200,10 @@ impl Outbound {
     /// Encode a control frame into `out` (room for
     /// [`MAX_HEADER_LEN`](super::MAX_HEADER_LEN) + [`MAX_CONTROL_PAYLOAD`] bytes);
     /// returns its length. A Close is recorded as sent (whatever happens to the
-    /// bytes, nothing may follow them). Whether the frame may be sent at all is the
-    /// caller's to [`check`](Self::check) first (a Close may go out after a ping of
-    /// ours, but not after our Close: callers test [`close_sent`](Self::close_sent)).
+    /// bytes, nothing may follow them). Whether the frame may be sent at all is for
+    /// the caller to test first: [`check`](Self::check) for a Ping or Pong,
+    /// [`close_sent`](Self::close_sent) and [`is_poisoned`](Self::is_poisoned) for a
+    /// Close.
     ///
     /// # Errors
     /// [`EncodeError`] for a payload over 125 bytes, a code that may not be sent or
