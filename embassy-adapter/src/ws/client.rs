@@ -96,21 +96,25 @@ impl<'b, T: Transport, R: RngCore> WsClient<'b, T, R> {
             return Ok(false);
         }
         loop {
-            // The compact entry: no inlined copy of the reader's whole-frame fast path.
-            let (reply, after) = match self.reader.advance_compact() {
-                Err(error) => {
-                    // The peer broke the protocol: Close with the matching code, then close.
-                    let code = error.close_code();
-                    warn!("websocket protocol error: {}", error);
-                    (Some(Reply::Fail(error)), After::Finish(Err(WsError::Protocol { error, code })))
-                }
-                Ok(Progress::Message) => match message(&self.reader).and_then(|m| self.inbound.on_message(&m)) {
-                    // The peer's Close (echoed), or a Ping with auto_pong: answer, then deliver.
-                    Some(reply) => (Some(reply), After::Deliver),
-                    None => return Ok(true),
-                },
-                Ok(Progress::NeedMore) => {
-                    if !self.reader.is_closed() {
+            let (reply, after) = if self.reader.is_closed() {
+                // After the peer's Close nothing more is decoded (as in the tokio
+                // adapter): what follows it is dropped while the connection finishes.
+                (None, After::Finish(Ok(false)))
+            } else {
+                // The compact entry: no inlined copy of the reader's whole-frame fast path.
+                match self.reader.advance_compact() {
+                    Err(error) => {
+                        // The peer broke the protocol: Close with the matching code, then close.
+                        let code = error.close_code();
+                        warn!("websocket protocol error: {}", error);
+                        (Some(Reply::Fail(error)), After::Finish(Err(WsError::Protocol { error, code })))
+                    }
+                    Ok(Progress::Message) => match message(&self.reader).and_then(|m| self.inbound.on_message(&m)) {
+                        // The peer's Close (echoed), or a Ping with auto_pong: answer, then deliver.
+                        Some(reply) => (Some(reply), After::Deliver),
+                        None => return Ok(true),
+                    },
+                    Ok(Progress::NeedMore) => {
                         let n = transport::read_some(&mut self.io, self.reader.spare(), timeout).await?;
                         if n > 0 {
                             self.reader.commit(n);
@@ -118,8 +122,8 @@ impl<'b, T: Transport, R: RngCore> WsClient<'b, T, R> {
                         }
                         // The peer hung up without a Close: still end our side with a FIN.
                         debug!("websocket: end of stream");
+                        (None, After::Finish(Ok(false)))
                     }
-                    (None, After::Finish(Ok(false)))
                 }
             };
             if let Some(reply) = reply {

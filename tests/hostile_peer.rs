@@ -1,6 +1,7 @@
 //! A peer that sends anything: random sequences of well-formed, malformed and
-//! truncated frames, and plain garbage, to a `WsStream` of either role, whole or
-//! split. Whatever
+//! truncated frames, and plain garbage, to the tokio `WsStream` of either role (whole
+//! or split) and to the embassy `WsClient` (over an in-memory transport that hands
+//! the bytes over in random pieces). Whatever
 //! arrives, `recv` must end (no hang, no panic), and what the stream sent back must
 //! follow RFC 6455: well-formed frames of its role, nothing after its Close (also
 //! when the application closed first), the peer's Close echoed, and a protocol error
@@ -9,6 +10,7 @@
 use std::time::Duration;
 
 use nexus_async_net::ws::{WsError, WsStreamBuilder};
+use nexus_embassy_net::ws::{WsClientBuilder, WsError as EmbassyError};
 use nexus_net::ws::{CloseCode, FrameReader, Limits, Message, OpCode, Progress, Role};
 use proptest::prelude::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -118,10 +120,33 @@ fn sent_frames(role: Role, bytes: &[u8]) -> Vec<(OpCode, Vec<u8>)> {
 #[derive(Debug)]
 enum End {
     /// `None`; whether a Close from the peer was among the messages.
-    Done {
-        peer_closed: bool,
-    },
-    Error(WsError),
+    Done { peer_closed: bool },
+    /// A protocol error: the close code reported, and the one the error calls for.
+    Protocol { code: CloseCode, expected: CloseCode },
+    /// The transport ended mid-frame (or failed).
+    Io,
+    /// Anything else (a failure of the test).
+    Other(String),
+}
+
+impl From<WsError> for End {
+    fn from(e: WsError) -> Self {
+        match e {
+            WsError::Protocol { error, code } => End::Protocol { code, expected: error.close_code() },
+            WsError::Io(_) => End::Io,
+            other => End::Other(format!("{other:?}")),
+        }
+    }
+}
+
+impl From<EmbassyError> for End {
+    fn from(e: EmbassyError) -> Self {
+        match e {
+            EmbassyError::Protocol { error, code } => End::Protocol { code, expected: error.close_code() },
+            EmbassyError::Io(_) => End::Io,
+            other => End::Other(format!("{other:?}")),
+        }
+    }
 }
 
 async fn exchange(role: Role, auto_pong: bool, split: bool, close_first: bool, input: Vec<u8>) -> (End, Vec<u8>) {
@@ -146,7 +171,7 @@ async fn exchange(role: Role, auto_pong: bool, split: bool, close_first: bool, i
                     Ok(Some(Message::Close(_))) => peer_closed = true,
                     Ok(Some(_)) => {}
                     Ok(None) => break End::Done { peer_closed },
-                    Err(e) => break End::Error(e),
+                    Err(e) => break End::from(e),
                 }
             };
             // After the end, `recv` stays at `None`.
@@ -178,6 +203,105 @@ async fn exchange(role: Role, auto_pong: bool, split: bool, close_first: bool, i
     (end, back)
 }
 
+/// The embassy client's transport: answers the upgrade request, then hands out
+/// `input` in pieces of at most `piece` bytes, then end of stream; records what the
+/// client writes after its request.
+struct Script {
+    input: Vec<u8>,
+    at: usize,
+    piece: usize,
+    request: Vec<u8>,
+    accepted: bool,
+    sent: Vec<u8>,
+}
+
+impl embedded_io_async::ErrorType for Script {
+    type Error = embedded_io::ErrorKind;
+}
+
+impl embedded_io_async::Read for Script {
+    async fn read(&mut self, buf: &mut [u8]) -> Result<usize, Self::Error> {
+        if !self.accepted {
+            // The server side of the handshake, from core.
+            let req = nexus_net::ws::handshake::parse_request(&self.request, 8192)
+                .expect("a valid upgrade request")
+                .expect("the whole request was written before the first read");
+            let mut head = [0u8; 512];
+            let n = nexus_net::ws::handshake::write_accept(&mut head, req.key(), None, &[]).unwrap();
+            self.accepted = true;
+            let mut response = head[..n].to_vec();
+            response.extend_from_slice(&self.input);
+            self.input = response;
+        }
+        let n = buf.len().min(self.piece).min(self.input.len() - self.at);
+        buf[..n].copy_from_slice(&self.input[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+impl embedded_io_async::Write for Script {
+    async fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
+        if self.accepted { &mut self.sent } else { &mut self.request }.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    async fn flush(&mut self) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
+impl nexus_embassy_net::Transport for Script {
+    async fn shutdown(&mut self) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
+struct Rng(u32);
+impl nexus_net::rand_core::RngCore for Rng {
+    fn next_u32(&mut self) -> u32 {
+        self.0 = self.0.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        self.0
+    }
+    fn next_u64(&mut self) -> u64 {
+        nexus_net::rand_core::impls::next_u64_via_u32(self)
+    }
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        nexus_net::rand_core::impls::fill_bytes_via_next(self, dest)
+    }
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), nexus_net::rand_core::Error> {
+        self.fill_bytes(dest);
+        Ok(())
+    }
+}
+
+/// The embassy client (client role) against `input`; what it ended with and sent.
+fn embassy_exchange(auto_pong: bool, close_first: bool, piece: usize, input: Vec<u8>) -> (End, Vec<u8>) {
+    let io = Script { input, at: 0, piece, request: Vec::new(), accepted: false, sent: Vec::new() };
+    let (mut read_buf, mut write_buf) = ([0u8; 1100], [0u8; 256]);
+    let builder = WsClientBuilder::new().auto_pong(auto_pong).max_message_size(1024);
+    embassy_futures::block_on(async {
+        let mut ws = builder.connect_with(io, "ws://peer/", &mut read_buf, &mut write_buf, Rng(7)).await.unwrap();
+        if close_first {
+            // Sends the Close, then reads until the peer's Close or the end of input.
+            match ws.close(CloseCode::Normal, "bye").await {
+                Ok(()) | Err(EmbassyError::Protocol { .. }) | Err(EmbassyError::Io(_)) => {}
+                Err(e) => panic!("close: {e:?}"),
+            }
+        }
+        let mut peer_closed = false;
+        let end = loop {
+            match ws.recv().await {
+                Ok(Some(Message::Close(_))) => peer_closed = true,
+                Ok(Some(_)) => {}
+                Ok(None) => break End::Done { peer_closed },
+                Err(e) => break End::from(e),
+            }
+        };
+        assert!(matches!(ws.recv().await, Ok(None)), "recv after the end");
+        (end, ws.into_inner().sent)
+    })
+}
+
 fn check(role: Role, auto_pong: bool, close_first: bool, end: &End, back: &[u8]) -> Result<(), TestCaseError> {
     let frames = sent_frames(role, back);
     if close_first {
@@ -197,20 +321,44 @@ fn check(role: Role, auto_pong: bool, close_first: bool, end: &End, back: &[u8])
         prop_assert!(asked_for, "unasked-for frame {opcode:?}: {frames:?}");
     }
     match end {
-        End::Error(WsError::Protocol { error, code }) => {
-            prop_assert_eq!(*code, error.close_code());
-            let (_, payload) = frames.last().expect("a protocol error is answered with a Close");
-            prop_assert_eq!(frames.last().unwrap().0, OpCode::Close);
+        End::Protocol { code, expected } => {
+            prop_assert_eq!(code, expected);
+            let (opcode, payload) = frames.last().expect("a protocol error is answered with a Close");
+            prop_assert_eq!(*opcode, OpCode::Close);
             prop_assert_eq!(CloseCode::from_u16(u16::from_be_bytes([payload[0], payload[1]])), *code);
         }
         End::Done { peer_closed: true } => {
             prop_assert_eq!(closes.len(), 1, "the peer's Close is echoed: {:?}", frames);
         }
         // EOF (maybe mid-frame): nothing to answer.
-        End::Done { peer_closed: false } | End::Error(WsError::Io(_)) => {}
-        End::Error(other) => prop_assert!(false, "unexpected error {other:?}"),
+        End::Done { peer_closed: false } | End::Io => {}
+        End::Other(e) => prop_assert!(false, "unexpected error {e}"),
     }
     Ok(())
+}
+
+/// Found by the property below: a frame after the peer's Close made the embassy
+/// client report a protocol error (1002) it never sent. Like the tokio adapter, it
+/// now drops what follows the Close and ends cleanly.
+#[test]
+fn what_follows_the_peers_close_is_dropped() {
+    let chunks = [
+        Chunk::Close { code: 1000, reason: String::new() },
+        Chunk::Frame { fin: true, rsv: 0, opcode: 1, masked_right: true, payload: b"late".to_vec() },
+    ];
+    for piece in [1, 3, usize::MAX] {
+        let (end, back) = embassy_exchange(false, false, piece, wire(Role::Client, &chunks));
+        assert!(matches!(end, End::Done { peer_closed: true }), "{end:?}");
+        assert_eq!(sent_frames(Role::Client, &back), [(OpCode::Close, 1000u16.to_be_bytes().to_vec())]);
+    }
+    for role in [Role::Client, Role::Server] {
+        for split in [false, true] {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let (end, back) = rt.block_on(exchange(role, false, split, false, wire(role, &chunks)));
+            assert!(matches!(end, End::Done { peer_closed: true }), "{end:?}");
+            assert_eq!(sent_frames(role, &back), [(OpCode::Close, 1000u16.to_be_bytes().to_vec())]);
+        }
+    }
 }
 
 proptest! {
@@ -229,5 +377,17 @@ proptest! {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let (end, back) = rt.block_on(exchange(role, auto_pong, split, close_first, input));
         check(role, auto_pong, close_first, &end, &back)?;
+    }
+
+    #[test]
+    fn whatever_the_peer_sends_the_embassy_client_ends_and_follows_the_rfc(
+        auto_pong in any::<bool>(),
+        close_first in prop_oneof![3 => Just(false), 1 => Just(true)],
+        piece in prop_oneof![1 => Just(1usize), 1 => 2usize..64, 2 => Just(usize::MAX)],
+        chunks in proptest::collection::vec(chunk(), 0..12),
+    ) {
+        let input = wire(Role::Client, &chunks);
+        let (end, back) = embassy_exchange(auto_pong, close_first, piece, input);
+        check(Role::Client, auto_pong, close_first, &end, &back)?;
     }
 }
