@@ -7,12 +7,15 @@
 //! when the application closed first), the peer's Close echoed, and a protocol error
 //! answered with a Close carrying the code the error reports.
 
+mod support;
+
 use std::time::Duration;
 
 use nexus_async_net::ws::{WsError, WsStreamBuilder};
 use nexus_embassy_net::ws::{WsClientBuilder, WsError as EmbassyError};
 use nexus_net::ws::{CloseCode, FrameReader, Limits, Message, OpCode, Progress, Role};
 use proptest::prelude::*;
+use support::{Rng, Script};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// One piece of what the peer sends.
@@ -203,80 +206,26 @@ async fn exchange(role: Role, auto_pong: bool, split: bool, close_first: bool, i
     (end, back)
 }
 
-/// The embassy client's transport: answers the upgrade request, then hands out
-/// `input` in pieces of at most `piece` bytes, then end of stream; records what the
-/// client writes after its request.
-struct Script {
-    input: Vec<u8>,
-    at: usize,
-    piece: usize,
-    request: Vec<u8>,
-    accepted: bool,
-    sent: Vec<u8>,
+/// The server side of the opening handshake (core's), then `input`: the reply of
+/// the embassy client's transport. The input rides in a thread-local: `Script`
+/// takes a plain `fn`.
+fn accept_then_input(request: &[u8]) -> Option<Vec<u8>> {
+    let req = nexus_net::ws::handshake::parse_request(request, 8192).ok()??;
+    let mut head = [0u8; 512];
+    let n = nexus_net::ws::handshake::write_accept(&mut head, req.key(), None, &[]).unwrap();
+    let mut reply = head[..n].to_vec();
+    INPUT.with(|input| reply.extend_from_slice(&input.borrow()));
+    Some(reply)
 }
 
-impl embedded_io_async::ErrorType for Script {
-    type Error = embedded_io::ErrorKind;
-}
-
-impl embedded_io_async::Read for Script {
-    async fn read(&mut self, buf: &mut [u8]) -> Result<usize, Self::Error> {
-        if !self.accepted {
-            // The server side of the handshake, from core.
-            let req = nexus_net::ws::handshake::parse_request(&self.request, 8192)
-                .expect("a valid upgrade request")
-                .expect("the whole request was written before the first read");
-            let mut head = [0u8; 512];
-            let n = nexus_net::ws::handshake::write_accept(&mut head, req.key(), None, &[]).unwrap();
-            self.accepted = true;
-            let mut response = head[..n].to_vec();
-            response.extend_from_slice(&self.input);
-            self.input = response;
-        }
-        let n = buf.len().min(self.piece).min(self.input.len() - self.at);
-        buf[..n].copy_from_slice(&self.input[self.at..self.at + n]);
-        self.at += n;
-        Ok(n)
-    }
-}
-
-impl embedded_io_async::Write for Script {
-    async fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
-        if self.accepted { &mut self.sent } else { &mut self.request }.extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    async fn flush(&mut self) -> Result<(), Self::Error> {
-        Ok(())
-    }
-}
-
-impl nexus_embassy_net::Transport for Script {
-    async fn shutdown(&mut self) -> Result<(), Self::Error> {
-        Ok(())
-    }
-}
-
-struct Rng(u32);
-impl nexus_net::rand_core::RngCore for Rng {
-    fn next_u32(&mut self) -> u32 {
-        self.0 = self.0.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-        self.0
-    }
-    fn next_u64(&mut self) -> u64 {
-        nexus_net::rand_core::impls::next_u64_via_u32(self)
-    }
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        nexus_net::rand_core::impls::fill_bytes_via_next(self, dest)
-    }
-    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), nexus_net::rand_core::Error> {
-        self.fill_bytes(dest);
-        Ok(())
-    }
+thread_local! {
+    static INPUT: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// The embassy client (client role) against `input`; what it ended with and sent.
 fn embassy_exchange(auto_pong: bool, close_first: bool, piece: usize, input: Vec<u8>) -> (End, Vec<u8>) {
-    let io = Script { input, at: 0, piece, request: Vec::new(), accepted: false, sent: Vec::new() };
+    INPUT.with(|i| *i.borrow_mut() = input);
+    let io = Script::new(accept_then_input, piece);
     let (mut read_buf, mut write_buf) = ([0u8; 1100], [0u8; 256]);
     let builder = WsClientBuilder::new().auto_pong(auto_pong).max_message_size(1024);
     embassy_futures::block_on(async {

@@ -11,12 +11,12 @@
 use embassy_net::tcp::TcpSocket;
 use embassy_net::Stack;
 use embassy_time::{with_timeout, Duration};
-use nexus_net::http::{Progress, Request, RequestWriter, Response, ResponseReader};
+use nexus_net::http::{Progress, Request, RequestWriter, Response, ResponseReader, Reuse};
 use nexus_net::rest::{IoErrorKind, RestError};
 use nexus_net::url::{Scheme, Url};
 
 use crate::net::{connect_tcp, TcpBuffers};
-use crate::transport::{self, IoFail, Transport};
+use crate::transport::{self, IoFail, Transport, Waiting};
 
 /// Header lines a response may have by default (the reader keeps 16 bytes per slot
 /// inline, so this is part of the connection's state).
@@ -240,8 +240,10 @@ enum State {
     /// A request was sent and its response not read to the end (in flight, failed,
     /// or abandoned by a cancelled `send`): the framing is lost.
     Poisoned,
-    /// The server said the connection ends after the last response.
+    /// The server said the connection ends after the last response, or closed it.
     Closing,
+    /// The server sent bytes nobody asked for.
+    Stale,
     /// `close` ran.
     Closed,
 }
@@ -295,24 +297,32 @@ impl<'b, T: Transport, const H: usize> HttpClient<'b, T, H> {
     ///   connection (`Connection: close`, HTTP/1.0, read-to-close body) or after
     ///   [`close`](Self::close), and when the server closes mid-response:
     ///   reconnect in either case.
-    /// - [`RestError::ConnectionStale`] when the server sent bytes nobody asked for.
+    /// - [`RestError::ConnectionStale`] when the server sent bytes nobody asked for:
+    ///   with the last response, or later while the connection was idle (where the
+    ///   transport can tell, [`Transport::waiting`]: a `TcpSocket` can, TLS can't),
+    ///   so the request is not sent to be paired with a wrong answer. Nothing was
+    ///   sent; reconnect.
     /// - [`RestError::StaleRequest`] for a token from another request or writer.
     /// - [`RestError::Io`], [`RestError::ReadTimeout`], and the codec's
     ///   [`RestError::Http`] and [`RestError::BodyTooLarge`].
     pub async fn send(&mut self, req: Request) -> Result<Response<'_>, RestError> {
+        if self.state == State::Idle {
+            // Late bytes or the server's close, where the transport can tell (bytes
+            // that came with the last response are core's `Reuse::Broken`).
+            match self.io.waiting() {
+                Some(Waiting::Bytes) => self.state = State::Stale,
+                Some(Waiting::End) => self.state = State::Closing,
+                _ => {}
+            }
+        }
         match self.state {
             State::Idle => {}
             State::Poisoned => return Err(RestError::ConnectionPoisoned),
-            State::Closing => {
-                return Err(RestError::ConnectionClosed("the server ended the connection after the last response"))
-            }
+            State::Closing => return Err(RestError::ConnectionClosed("the server ended the connection")),
+            State::Stale => return Err(RestError::ConnectionStale),
             State::Closed => return Err(RestError::ConnectionClosed("closed by the client")),
         }
         let bytes = self.writer.bytes(&req)?;
-        if self.reader.is_complete() && self.reader.buffered() > 0 {
-            self.state = State::Poisoned;
-            return Err(RestError::ConnectionStale);
-        }
         self.state = State::Poisoned;
         transport::send_all(&mut self.io, bytes).await.map_err(RestError::io_kind)?;
         self.reader.begin(req.is_head());
@@ -333,12 +343,18 @@ impl<'b, T: Transport, const H: usize> HttpClient<'b, T, H> {
                 }
             }
         }
-        let response = self.reader.response();
-        self.state = if response.keep_alive() { State::Idle } else { State::Closing };
-        Ok(response)
+        // Core's rule: bytes after the response (nobody asked for them) break the
+        // connection, as they would on tokio.
+        self.state = match self.reader.reuse() {
+            Reuse::Ready => State::Idle,
+            Reuse::Closing => State::Closing,
+            Reuse::Broken => State::Stale,
+        };
+        Ok(self.reader.response())
     }
 
-    /// Whether the next [`send`](Self::send) can go out on this connection.
+    /// Whether the next [`send`](Self::send) can go out on this connection (as far
+    /// as is known now: `send` also asks the transport what arrived since).
     pub fn is_reusable(&self) -> bool {
         self.state == State::Idle
     }

@@ -85,4 +85,4 @@ pub mod ws;
 
 pub use embassy_time::Duration;
 pub use nexus_net;
-pub use transport::Transport;
+pub use transport::{Transport, Waiting};

@@ -76,6 +76,27 @@ pub trait Transport: Read + Write {
     /// # Errors
     /// The transport's error when the data or the FIN could not be delivered.
     async fn shutdown(&mut self) -> Result<(), Self::Error>;
+
+    /// What an idle connection has waiting to be read, as far as the transport can
+    /// tell without reading: `None` when it can't (the default; TLS, whose records
+    /// may carry no data). The HTTP client asks before each request, so that a
+    /// connection the server closed, or sent bytes nobody asked for on, is refused
+    /// instead of pairing the request with a wrong answer.
+    fn waiting(&self) -> Option<Waiting> {
+        None
+    }
+}
+
+/// What [`Transport::waiting`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Waiting {
+    /// Nothing: the connection is quiet.
+    Nothing,
+    /// Bytes.
+    Bytes,
+    /// The end of the stream: the peer closed its side.
+    End,
 }
 
 impl Transport for embassy_net::tcp::TcpSocket<'_> {
@@ -84,11 +105,21 @@ impl Transport for embassy_net::tcp::TcpSocket<'_> {
         self.close();
         self.flush().await
     }
+
+    /// Bytes or nothing: a FIN alone is found by the next read (which fails the
+    /// exchange cleanly: the server got no request), saving a second socket lookup.
+    fn waiting(&self) -> Option<Waiting> {
+        Some(if self.can_recv() { Waiting::Bytes } else { Waiting::Nothing })
+    }
 }
 
 impl<T: Transport + ?Sized> Transport for &mut T {
     async fn shutdown(&mut self) -> Result<(), Self::Error> {
         T::shutdown(self).await
+    }
+
+    fn waiting(&self) -> Option<Waiting> {
+        T::waiting(self)
     }
 }
 

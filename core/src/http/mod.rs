@@ -50,7 +50,7 @@ pub use error::HttpError;
 pub use message::{HeaderIter, Response};
 pub use request::{Method, Request, RequestWriter, DEFAULT_MAX_REQUEST_SIZE};
 pub use response::{
-    Progress, ResponseReader, Version, DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_HEADERS, DEFAULT_MAX_HEAD_SIZE,
+    Progress, ResponseReader, Reuse, Version, DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_HEADERS, DEFAULT_MAX_HEAD_SIZE,
 };
 
 /// RFC 9110 `tchar`: the bytes a header name (token) may hold.

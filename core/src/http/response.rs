@@ -62,6 +62,23 @@ enum State {
     Failed,
 }
 
+/// Whether a connection may carry the next request after a response
+/// ([`ResponseReader::reuse`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Reuse {
+    /// Yes: the server keeps it open and nothing followed the response.
+    Ready,
+    /// No, the server ends it: `Connection: close`, HTTP/1.0 without keep-alive, or
+    /// a body that ran to the end of the stream.
+    Closing,
+    /// No: bytes nobody asked for followed the response (or it was cut short), so
+    /// where the next response would start is unknown. Sending on would pair the
+    /// next request with a wrong answer: the next send is
+    /// [`RestError::ConnectionStale`].
+    Broken,
+}
+
 /// Incremental HTTP/1.1 response reader.
 ///
 /// Owns its storage (`[u8; N]`, `&mut [u8]`, or with `std` a growable `Vec<u8>`);
@@ -387,6 +404,21 @@ impl<B: Storage, const H: usize> ResponseReader<B, H> {
     /// True once `advance` (or `eof`) returned `Complete` for the current response.
     pub fn is_complete(&self) -> bool {
         self.state == State::Complete
+    }
+
+    /// Whether the connection may carry another request after the response just
+    /// read: one rule for every adapter.
+    pub fn reuse(&self) -> Reuse {
+        if self.state != State::Complete {
+            // Cut short or failed: the framing of the stream is unknown.
+            Reuse::Broken
+        } else if !self.keep_alive {
+            Reuse::Closing
+        } else if self.buffered() != 0 {
+            Reuse::Broken
+        } else {
+            Reuse::Ready
+        }
     }
 
     /// The complete response, or `None` before `advance` returned `Complete`.

@@ -9,7 +9,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use nexus_net::buf::Storage;
-use nexus_net::http::{Progress, Request, RequestWriter, Response, ResponseReader};
+use nexus_net::http::{Progress, Request, RequestWriter, Response, ResponseReader, Reuse};
 use nexus_net::rest::RestError;
 use nexus_net::tls::TlsConfig;
 use nexus_net::url::{Scheme, Url};
@@ -202,6 +202,8 @@ enum Health {
     Closed(&'static str),
     /// An exchange failed: the framing of the stream is unknown.
     Broken,
+    /// The server sent bytes nobody asked for (after a response, or while idle).
+    Stale,
 }
 
 /// One keep-alive HTTP/1.1 connection over TCP or TLS.
@@ -285,6 +287,7 @@ impl HttpConnection {
         match self.health {
             Health::Ready => Ok(()),
             Health::InFlight | Health::Broken => Err(RestError::ConnectionPoisoned),
+            Health::Stale => Err(RestError::ConnectionStale),
             Health::Closed(why) => Err(RestError::ConnectionClosed(why)),
         }
     }
@@ -321,7 +324,7 @@ impl HttpConnection {
             // a session ticket or a close_notify: let the TLS layer say.
             Ok(_) => match self.stream {
                 MaybeTlsStream::Plain(_) => {
-                    self.health = Health::Broken;
+                    self.health = Health::Stale;
                     Err(RestError::ConnectionStale)
                 }
                 MaybeTlsStream::Tls(_) => self.check_tls(),
@@ -350,7 +353,7 @@ impl HttpConnection {
             Poll::Pending => Ok(()),
             Poll::Ready(Ok(())) if buf.filled().is_empty() => self.closed_while_idle(),
             Poll::Ready(Ok(())) => {
-                self.health = Health::Broken;
+                self.health = Health::Stale;
                 Err(RestError::ConnectionStale)
             }
             Poll::Ready(Err(e)) => {
@@ -433,17 +436,15 @@ impl HttpConnection {
         match result {
             Ok(closed) => {
                 self.last_used = Stamp::now();
-                let resp = reader.response();
-                self.health = if closed {
-                    Health::Closed("the server closed the connection after the response")
-                } else if !resp.keep_alive() {
-                    Health::Closed("the server does not keep the connection open (Connection: close, or HTTP/1.0 without keep-alive)")
-                } else if reader.buffered() != 0 {
-                    Health::Broken
-                } else {
-                    Health::Ready
+                self.health = match reader.reuse() {
+                    _ if closed => Health::Closed("the server closed the connection after the response"),
+                    Reuse::Ready => Health::Ready,
+                    Reuse::Closing => Health::Closed(
+                        "the server does not keep the connection open (Connection: close, or HTTP/1.0 without keep-alive)",
+                    ),
+                    Reuse::Broken => Health::Stale,
                 };
-                Ok(resp)
+                Ok(reader.response())
             }
             Err(e) => {
                 self.health = Health::Broken;
