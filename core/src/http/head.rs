@@ -669,20 +669,9 @@ fn headers<S: Scan>(buf: &[u8], mut pos: usize, spans: &mut [HeaderSpan]) -> Res
                     pos = next; // line end checked and value trimmed in the window
                 } else {
                     pos = need!(line_end(buf, end, HttpError::InvalidHeaderValue)?);
-                    while end > value && matches!(buf[end - 1], b' ' | b'\t') {
-                        end -= 1;
-                    }
+                    end = trim_end(buf, value, end);
                 }
-                let Some(slot) = spans.get_mut(count) else {
-                    return Err(HttpError::TooManyHeaders);
-                };
-                // All offsets are below 65535: the input was clamped.
-                *slot = HeaderSpan {
-                    name: name as u16,
-                    name_len: (colon - name) as u16,
-                    value: value as u16,
-                    value_len: (end - value) as u16,
-                };
+                record(spans, count, name, colon - name, value, end)?;
                 count += 1;
                 continue;
             }
@@ -720,23 +709,44 @@ fn headers<S: Scan>(buf: &[u8], mut pos: usize, spans: &mut [HeaderSpan]) -> Res
             pos += 1;
         }
         let value = pos;
-        let mut end = S::skip_value(buf, pos);
+        let end = S::skip_value(buf, pos);
         pos = need!(line_end(buf, end, HttpError::InvalidHeaderValue)?);
-        while end > value && matches!(buf[end - 1], b' ' | b'\t') {
-            end -= 1;
-        }
-        let Some(slot) = spans.get_mut(count) else {
-            return Err(HttpError::TooManyHeaders);
-        };
-        // All offsets are below 65535: the input was clamped.
-        *slot = HeaderSpan {
-            name: name as u16,
-            name_len: name_len as u16,
-            value: value as u16,
-            value_len: (end - value) as u16,
-        };
+        record(spans, count, name, name_len, value, trim_end(buf, value, end))?;
         count += 1;
     }
+}
+
+/// The end of a header value without its trailing SP/HTAB (`value..end` is the
+/// value up to the line end).
+#[inline(always)]
+fn trim_end(buf: &[u8], value: usize, mut end: usize) -> usize {
+    while end > value && matches!(buf[end - 1], b' ' | b'\t') {
+        end -= 1;
+    }
+    end
+}
+
+/// Record header line `count` (name at `name`, value `value..end`) in `spans`.
+#[inline(always)]
+fn record(
+    spans: &mut [HeaderSpan],
+    count: usize,
+    name: usize,
+    name_len: usize,
+    value: usize,
+    end: usize,
+) -> Result<(), HttpError> {
+    let Some(slot) = spans.get_mut(count) else {
+        return Err(HttpError::TooManyHeaders);
+    };
+    // All offsets are below 65535: the input was clamped.
+    *slot = HeaderSpan {
+        name: name as u16,
+        name_len: name_len as u16,
+        value: value as u16,
+        value_len: (end - value) as u16,
+    };
+    Ok(())
 }
 
 #[cfg(test)]
