@@ -1,11 +1,11 @@
 //! A peer that sends anything: random sequences of well-formed, malformed and
 //! truncated frames, and plain garbage, to the tokio `WsStream` of either role (whole
 //! or split) and to the embassy `WsClient` (over an in-memory transport that hands
-//! the bytes over in random pieces). Whatever
-//! arrives, `recv` must end (no hang, no panic), and what the stream sent back must
-//! follow RFC 6455: well-formed frames of its role, nothing after its Close (also
-//! when the application closed first), the peer's Close echoed, and a protocol error
-//! answered with a Close carrying the code the error reports.
+//! the bytes over in random pieces). Whatever arrives, `recv` must end (no hang, no
+//! panic), and what the stream sent back must follow RFC 6455: well-formed frames of
+//! its role, nothing after its Close (also when the application closed first), the
+//! peer's Close echoed, and a protocol error answered with a Close carrying the code
+//! the error reports.
 
 mod support;
 
