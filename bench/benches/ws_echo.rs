@@ -40,7 +40,8 @@
 //! 15-23 on 2 vCPUs, most of it the busy-polling section (spinning threads descheduled
 //! for whole time slices); the throughput section is 13 x 7 x 0.2 s of windows per size.
 //! Env: `WS_BENCH_QUICK=1` (short run), `WS_BENCH_SIZES=40,16384`,
-//! `WS_BENCH_PEERS=nexus,tungstenite` (raw always included), `WS_BENCH_SECTIONS`.
+//! `WS_BENCH_PEERS=nexus,tungstenite` (raw always included), `WS_BENCH_SECTIONS`,
+//! `WS_BENCH_ROUNDS=40` and `WS_BENCH_WINDOW_MS=500` (more and longer throughput windows).
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -331,11 +332,19 @@ fn print_rate(title: &str, rows: &[RateRow]) {
 
 fn main() {
     let quick = std::env::var_os("WS_BENCH_QUICK").is_some();
-    let cfg = if quick {
+    let mut cfg = if quick {
         Config { rounds: 3, samples: 300, busy_samples: 600, warmup: 50, window: Duration::from_millis(150) }
     } else {
         Config { rounds: 12, samples: 800, busy_samples: 300, warmup: 100, window: Duration::from_millis(200) }
     };
+    // WS_BENCH_ROUNDS and WS_BENCH_WINDOW_MS (throughput window) override either
+    // preset, for a long run that narrows the spread of the same-round ratios.
+    if let Some(n) = std::env::var("WS_BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()) {
+        cfg.rounds = n;
+    }
+    if let Some(ms) = std::env::var("WS_BENCH_WINDOW_MS").ok().and_then(|v| v.parse().ok()) {
+        cfg.window = Duration::from_millis(ms);
+    }
     let sections = std::env::var("WS_BENCH_SECTIONS").unwrap_or_default();
     let want = |s: &str| sections.is_empty() || sections.split(',').any(|f| f == s);
     let sizes: Vec<usize> = match std::env::var("WS_BENCH_SIZES") {
