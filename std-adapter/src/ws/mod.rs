@@ -33,6 +33,7 @@ mod builder;
 #[cfg(feature = "deflate")]
 pub(crate) mod deflate;
 mod error;
+mod lock;
 mod split;
 mod stream;
 

@@ -13,8 +13,8 @@ use nexus_net::ws::{CloseCode, CloseFrame, ControlPayload, Message, OpCode, Role
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf, ReadHalf, WriteHalf};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
-use tokio::sync::{Mutex, MutexGuard};
 
+use super::lock::{WriteGuard, WriteLock};
 use super::WsError;
 use crate::connect::MaybeTlsStream;
 use crate::io::{ReadSide, Reply, ReplyPath, Settled, Step, WriteSide};
@@ -136,7 +136,7 @@ pub(super) fn split<S: AsyncRead + AsyncWrite + 'static>(
 ) -> (WsReader<S>, WsWriter<S>) {
     let role = wr.role();
     let (read, write) = split_io(io);
-    let shared = Arc::new(Mutex::new(Shared { io: write, wr, close_received: rd.close_received() }));
+    let shared = Arc::new(WriteLock::new(Shared { io: write, wr, close_received: rd.close_received() }));
     let reader = WsReader { io: read, rd, writer: shared.clone(), role, subprotocol };
     (reader, WsWriter { shared })
 }
@@ -148,7 +148,7 @@ pub(super) fn split<S: AsyncRead + AsyncWrite + 'static>(
 pub struct WsReader<S = MaybeTlsStream> {
     io: ReadIo<S>,
     rd: ReadSide,
-    writer: Arc<Mutex<Shared<S>>>,
+    writer: Arc<WriteLock<Shared<S>>>,
     role: Role,
     subprotocol: Option<String>,
 }
@@ -214,7 +214,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsReader<S> {
 /// The reader half's way to the shared write side, for [`ReadSide::settle`].
 struct Locked<'a, S> {
     io: &'a mut ReadIo<S>,
-    writer: &'a Mutex<Shared<S>>,
+    writer: &'a WriteLock<Shared<S>>,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> ReplyPath for Locked<'_, S> {
@@ -235,7 +235,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ReplyPath for Locked<'_, S> {
         // keep-alive ping must not block reading while the writer half is busy (both
         // peers blocked on writes would deadlock): it is retried at the next call,
         // and only the latest ping's pong is kept (RFC 6455 section 5.5.3 allows that).
-        let shared = if next.is_close() { Some(self.writer.lock().await) } else { self.writer.try_lock().ok() };
+        let shared = if next.is_close() { Some(self.writer.lock().await) } else { self.writer.try_lock() };
         let Some(mut shared) = shared else { return Ok(()) };
         shared.wr.queue_reply(next);
         if matches!(next, Reply::Close(_)) {
@@ -268,7 +268,7 @@ impl<S> std::fmt::Debug for WsReader<S> {
 /// The sending half of a split [`WsStream`](super::WsStream). Cheap to clone: clones
 /// share the connection (each send takes a lock, so messages never interleave).
 pub struct WsWriter<S = MaybeTlsStream> {
-    shared: Arc<Mutex<Shared<S>>>,
+    shared: Arc<WriteLock<Shared<S>>>,
 }
 
 impl<S> Clone for WsWriter<S> {
@@ -318,20 +318,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsWriter<S> {
     }
 
     /// The writer's lock: taken at once when free (the usual case: no other send in
-    /// flight), else waited for in turn (tokio's `Mutex` is fair, and `try_lock`
-    /// never takes a lock that is being handed to a waiter).
-    async fn lock(&self) -> MutexGuard<'_, Shared<S>> {
+    /// flight), else waited for in turn (see `WriteLock`).
+    async fn lock(&self) -> WriteGuard<'_, Shared<S>> {
         match self.shared.try_lock() {
-            Ok(guard) => guard,
-            Err(_) => self.shared.lock().await,
+            Some(guard) => guard,
+            None => self.shared.lock().await,
         }
     }
 
     async fn send_data(&self, opcode: OpCode, payload: &[u8]) -> Result<(), WsError> {
         // `lock` inlined: one future less on every send.
         let mut shared = match self.shared.try_lock() {
-            Ok(guard) => guard,
-            Err(_) => self.shared.lock().await,
+            Some(guard) => guard,
+            None => self.shared.lock().await,
         };
         let Shared { io, wr, .. } = &mut *shared;
         wr.send_message(io, opcode, payload).await
