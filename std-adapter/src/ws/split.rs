@@ -300,13 +300,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsWriter<S> {
 
     /// Send any message (a borrowed one from the reader half: zero-copy echo).
     pub async fn send(&self, message: Message<'_>) -> Result<(), WsError> {
-        match message {
-            Message::Text(text) => self.send_data(OpCode::Text, text.as_bytes()).await,
-            Message::Binary(data) => self.send_data(OpCode::Binary, data).await,
-            Message::Ping(p) => self.send_ping(p).await,
-            Message::Pong(p) => self.send_pong(p).await,
-            Message::Close(frame) => self.close(frame.code(), frame.reason()).await,
-        }
+        let (opcode, payload) = match message {
+            Message::Text(text) => (OpCode::Text, text.as_bytes()),
+            Message::Binary(data) => (OpCode::Binary, data),
+            Message::Ping(p) => return self.send_control(OpCode::Ping, &p).await,
+            Message::Pong(p) => return self.send_control(OpCode::Pong, &p).await,
+            Message::Close(frame) => return self.close(frame.code(), frame.reason()).await,
+        };
+        // `send_data` inlined: the echo's path, without a nested future to build.
+        let mut shared = match self.shared.try_lock() {
+            Some(guard) => guard,
+            None => self.shared.lock().await,
+        };
+        let Shared { io, wr, .. } = &mut *shared;
+        wr.send_message(io, opcode, payload).await
     }
 
     /// Send a Close. As [`WsStream::close`](super::WsStream::close); keep receiving on
