@@ -32,9 +32,38 @@ pub struct Body;
 /// Every step takes and returns the builder by value and never fails on the spot:
 /// the first error is recorded and returned by [`finish`](Self::finish), and nothing
 /// is sent unless `finish` succeeded.
+///
+/// On hosts the builder is only the writer's address: the request's state lives in
+/// the writer (a `Cursor`), so passing the builder from step to step moves one
+/// pointer, not the state.
 #[must_use = "a request is only usable after finish()"]
 pub struct RequestBuilder<'w, B: Storage, S = Query> {
     w: &'w mut RequestWriter<B>,
+    /// Without `std` (firmware) the state travels with the builder: everything is
+    /// inlined into one task there and kept in registers, and reaching it through
+    /// the writer costs about 370 B of `.text`.
+    #[cfg(not(feature = "std"))]
+    cur: Cursor,
+    _state: PhantomData<S>,
+}
+
+/// The builder's [`Cursor`]: in the writer with `std`, in the builder without.
+#[cfg(feature = "std")]
+macro_rules! cur {
+    ($b:expr) => {
+        $b.w.cur
+    };
+}
+#[cfg(not(feature = "std"))]
+macro_rules! cur {
+    ($b:expr) => {
+        $b.cur
+    };
+}
+
+/// The state of the request a [`RequestBuilder`] is writing, kept in its writer.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Cursor {
     start: usize,
     /// Write position; keeps counting past the end of full storage so that
     /// `RequestTooLarge` reports the size really needed.
@@ -48,7 +77,20 @@ pub struct RequestBuilder<'w, B: Storage, S = Query> {
     target_done: bool,
     /// The body (and so the end of the head) is written.
     body_done: bool,
-    _state: PhantomData<S>,
+}
+
+impl Cursor {
+    /// No request started yet.
+    pub(super) const IDLE: Cursor = Cursor {
+        start: 0,
+        pos: 0,
+        fault: None,
+        method: Method::Get,
+        query_start: 0,
+        has_query: false,
+        target_done: false,
+        body_done: false,
+    };
 }
 
 impl<'w, B: Storage> RequestBuilder<'w, B, Query> {
@@ -62,18 +104,14 @@ impl<'w, B: Storage> RequestBuilder<'w, B, Query> {
     #[inline(always)]
     fn start_with(w: &'w mut RequestWriter<B>, method: Method, path: &str, fast: bool) -> Self {
         let start = w.prefix_len;
-        let mut b = RequestBuilder {
-            w,
-            start,
-            pos: start,
-            fault: None,
-            method,
-            query_start: 0,
-            has_query: false,
-            target_done: false,
-            body_done: false,
-            _state: PhantomData,
+        let cursor = Cursor { start, pos: start, method, ..Cursor::IDLE };
+        #[cfg(feature = "std")]
+        let mut b = {
+            w.cur = cursor;
+            RequestBuilder { w, _state: PhantomData }
         };
+        #[cfg(not(feature = "std"))]
+        let mut b = RequestBuilder { w, cur: cursor, _state: PhantomData };
         let path = path.as_bytes();
         if let Err(e) = check_target(path) {
             b.fault(e);
@@ -82,7 +120,7 @@ impl<'w, B: Storage> RequestBuilder<'w, B, Query> {
         let cap = b.w.buf.bytes().len();
         // `prefix_len` is at least 17 (`" HTTP/1.1\r\nHost: "`), so the first 16
         // bytes of the storage are the base path and then prefix bytes.
-        if fast && base_len <= 16 && b.fault.is_none() && start + 24 <= cap && start >= 16 {
+        if fast && base_len <= 16 && cur!(b).fault.is_none() && start + 24 <= cap && start >= 16 {
             // The method and its space as one 8-byte store, the base path as one
             // 16-byte store: the bytes past the new `pos` are scratch.
             let out = b.w.buf.bytes_mut();
@@ -90,7 +128,7 @@ impl<'w, B: Storage> RequestBuilder<'w, B, Query> {
             let at = method.as_str().len() + 1;
             back[..8].copy_from_slice(&method.padded());
             back[at..at + 16].copy_from_slice(&front[..16]);
-            b.pos = start + at + base_len;
+            cur!(b).pos = start + at + base_len;
         } else {
             b.put(method.as_str().as_bytes());
             b.put(b" ");
@@ -107,10 +145,10 @@ impl<'w, B: Storage> RequestBuilder<'w, B, Query> {
         b.put(path);
         if let Some(q) = path.iter().position(|&c| c == b'?') {
             // A path ending in '?' opens the query without a parameter yet.
-            b.has_query = q + 1 < path.len();
-            b.query_start = b.pos - path.len() + q + 1;
+            cur!(b).has_query = q + 1 < path.len();
+            cur!(b).query_start = cur!(b).pos - path.len() + q + 1;
         } else {
-            b.query_start = b.pos + 1;
+            cur!(b).query_start = cur!(b).pos + 1;
         }
         b
     }
@@ -119,46 +157,43 @@ impl<'w, B: Storage> RequestBuilder<'w, B, Query> {
 impl<'w, B: Storage, S> RequestBuilder<'w, B, S> {
     #[inline]
     fn fault(&mut self, f: Fault) {
-        if self.fault.is_none() {
-            self.fault = Some(f);
+        if cur!(self).fault.is_none() {
+            cur!(self).fault = Some(f);
         }
     }
 
-    /// Append bytes, or count them once the storage is full.
-    #[inline]
+    /// Append bytes, or count them once the storage is full. (Hosts: always
+    /// inlined; with the state in the writer the compiler otherwise calls it.)
+    #[cfg_attr(feature = "std", inline(always))]
+    #[cfg_attr(not(feature = "std"), inline)]
     fn put(&mut self, src: &[u8]) {
-        let end = self.pos + src.len();
-        if self.fault.is_none() && self.w.reserve(end) {
-            copy_short(&mut self.w.buf.bytes_mut()[self.pos..end], src);
+        let end = cur!(self).pos + src.len();
+        if cur!(self).fault.is_none() && self.w.reserve(end) {
+            copy_short(&mut self.w.buf.bytes_mut()[cur!(self).pos..end], src);
         } else {
             self.fault(Fault::TooLarge);
         }
-        self.pos = end;
+        cur!(self).pos = end;
     }
 
     /// Append a copy of `buf[range]` (the prefix kept at the front of the storage).
     #[inline]
     fn copy_within(&mut self, range: core::ops::Range<usize>) {
-        let end = self.pos + range.len();
-        if self.fault.is_none() && self.w.reserve(end) {
-            self.w.buf.bytes_mut().copy_within(range, self.pos);
+        let end = cur!(self).pos + range.len();
+        if cur!(self).fault.is_none() && self.w.reserve(end) {
+            self.w.buf.bytes_mut().copy_within(range, cur!(self).pos);
         } else {
             self.fault(Fault::TooLarge);
         }
-        self.pos = end;
+        cur!(self).pos = end;
     }
 
+    #[inline(always)]
     fn cast<T>(self) -> RequestBuilder<'w, B, T> {
         RequestBuilder {
             w: self.w,
-            start: self.start,
-            pos: self.pos,
-            fault: self.fault,
-            method: self.method,
-            query_start: self.query_start,
-            has_query: self.has_query,
-            target_done: self.target_done,
-            body_done: self.body_done,
+            #[cfg(not(feature = "std"))]
+            cur: self.cur,
             _state: PhantomData,
         }
     }
@@ -166,8 +201,8 @@ impl<'w, B: Storage, S> RequestBuilder<'w, B, S> {
     /// End the request target: protocol version, Host and default headers.
     #[inline]
     fn end_target(&mut self) {
-        if !self.target_done {
-            self.target_done = true;
+        if !cur!(self).target_done {
+            cur!(self).target_done = true;
             let (from, to) = (self.w.base_len, self.w.prefix_len);
             self.copy_within(from..to);
         }
@@ -184,9 +219,9 @@ impl<'w, B: Storage, S> RequestBuilder<'w, B, S> {
     /// path already opened the query.
     #[inline(always)]
     fn query_sep(&self) -> Option<u8> {
-        if self.has_query {
+        if cur!(self).has_query {
             Some(b'&')
-        } else if self.pos == self.query_start {
+        } else if cur!(self).pos == cur!(self).query_start {
             None
         } else {
             Some(b'?')
@@ -202,11 +237,11 @@ impl<'w, B: Storage, S> RequestBuilder<'w, B, S> {
     /// without encoding, so this serves `query` and `query_raw` alike.
     #[inline(always)]
     fn query_fast(&mut self, key: &[u8], value: &[u8]) -> bool {
-        if self.fault.is_some() {
+        if cur!(self).fault.is_some() {
             return false;
         }
         let sep = self.query_sep();
-        let kv = self.pos + usize::from(sep.is_some());
+        let kv = cur!(self).pos + usize::from(sep.is_some());
         let eq = kv + key.len();
         let end = eq + 1 + value.len();
         if !self.w.reserve(end) {
@@ -223,10 +258,10 @@ impl<'w, B: Storage, S> RequestBuilder<'w, B, S> {
         }
         out[eq] = b'=';
         if let Some(sep) = sep {
-            out[self.pos] = sep;
+            out[cur!(self).pos] = sep;
         }
-        self.has_query = true;
-        self.pos = end;
+        cur!(self).has_query = true;
+        cur!(self).pos = end;
         true
     }
 
@@ -244,11 +279,11 @@ impl<'w, B: Storage, S> RequestBuilder<'w, B, S> {
         }
         let (ek, ev) = if encode { (ek, ev) } else { (0, 0) };
         let sep = self.query_sep();
-        self.has_query = true;
-        let end = self.pos + usize::from(sep.is_some()) + key.len() + 2 * ek + 1 + value.len() + 2 * ev;
-        if self.fault.is_none() && self.w.reserve(end) {
+        cur!(self).has_query = true;
+        let end = cur!(self).pos + usize::from(sep.is_some()) + key.len() + 2 * ek + 1 + value.len() + 2 * ev;
+        if cur!(self).fault.is_none() && self.w.reserve(end) {
             let out = &mut self.w.buf.bytes_mut()[..end];
-            let mut at = self.pos;
+            let mut at = cur!(self).pos;
             if let Some(sep) = sep {
                 out[at] = sep;
                 at += 1;
@@ -259,7 +294,7 @@ impl<'w, B: Storage, S> RequestBuilder<'w, B, S> {
         } else {
             self.fault(Fault::TooLarge);
         }
-        self.pos = end;
+        cur!(self).pos = end;
     }
 
     #[inline]
@@ -269,9 +304,9 @@ impl<'w, B: Storage, S> RequestBuilder<'w, B, S> {
         if let Err(e) = check_header(name, value) {
             return self.fault(e);
         }
-        let end = self.pos + name.len() + 2 + value.len() + 2;
-        if self.fault.is_none() && self.w.reserve(end) {
-            let out = &mut self.w.buf.bytes_mut()[self.pos..end];
+        let end = cur!(self).pos + name.len() + 2 + value.len() + 2;
+        if cur!(self).fault.is_none() && self.w.reserve(end) {
+            let out = &mut self.w.buf.bytes_mut()[cur!(self).pos..end];
             let (n, rest) = out.split_at_mut(name.len());
             copy_short(n, name);
             let (sep, rest) = rest.split_at_mut(2);
@@ -282,12 +317,12 @@ impl<'w, B: Storage, S> RequestBuilder<'w, B, S> {
         } else {
             self.fault(Fault::TooLarge);
         }
-        self.pos = end;
+        cur!(self).pos = end;
     }
 
     fn push_body(&mut self, body: &[u8]) {
         self.end_target();
-        self.body_done = true;
+        cur!(self).body_done = true;
         let mut digits = [0u8; 20];
         self.put(b"Content-Length: ");
         self.put(itoa(body.len(), &mut digits));
@@ -299,14 +334,14 @@ impl<'w, B: Storage, S> RequestBuilder<'w, B, S> {
     /// body, then writes the length and moves the body down over the unused digits.
     fn push_body_in_place(&mut self, fill: impl FnOnce(&mut Self) -> Option<usize>) {
         self.end_target();
-        self.body_done = true;
+        cur!(self).body_done = true;
         self.put(b"Content-Length: ");
-        let len_at = self.pos;
-        self.pos += LEN_DIGITS + 4;
-        let body_at = self.pos;
+        let len_at = cur!(self).pos;
+        cur!(self).pos += LEN_DIGITS + 4;
+        let body_at = cur!(self).pos;
         // The length is written over the reserved room afterwards: it must exist
         // even when the body turns out empty.
-        if self.fault.is_none() && !self.w.reserve(body_at) {
+        if cur!(self).fault.is_none() && !self.w.reserve(body_at) {
             self.fault(Fault::TooLarge);
         }
         let Some(n) = fill(self) else {
@@ -314,8 +349,8 @@ impl<'w, B: Storage, S> RequestBuilder<'w, B, S> {
             return;
         };
         let body_end = body_at + n;
-        if self.fault.is_some() {
-            self.pos = body_end;
+        if cur!(self).fault.is_some() {
+            cur!(self).pos = body_end;
             return;
         }
         let mut digits = [0u8; 20];
@@ -325,26 +360,26 @@ impl<'w, B: Storage, S> RequestBuilder<'w, B, S> {
         bytes[len_at + d.len()..len_at + d.len() + 4].copy_from_slice(b"\r\n\r\n");
         let new_body_at = len_at + d.len() + 4;
         bytes.copy_within(body_at..body_end, new_body_at);
-        self.pos = new_body_at + n;
+        cur!(self).pos = new_body_at + n;
     }
 
     fn finish_inner(mut self) -> Result<Request, RestError> {
-        if !self.body_done {
+        if !cur!(self).body_done {
             self.end_target();
-            if self.method.sends_empty_length() {
+            if cur!(self).method.sends_empty_length() {
                 self.put(b"Content-Length: 0\r\n");
             }
             self.put(b"\r\n");
         }
-        match self.fault {
+        match cur!(self).fault {
             None => Ok(Request {
                 writer: self.w.id,
                 generation: self.w.generation,
-                start: self.start,
-                len: self.pos - self.start,
-                method: self.method,
+                start: cur!(self).start,
+                len: cur!(self).pos - cur!(self).start,
+                method: cur!(self).method,
             }),
-            Some(Fault::TooLarge) => Err(self.w.too_large(self.pos)),
+            Some(Fault::TooLarge) => Err(self.w.too_large(cur!(self).pos)),
             Some(Fault::Crlf) => Err(RestError::CrlfInjection),
             Some(Fault::Url(why)) => Err(RestError::InvalidUrl(why)),
             Some(Fault::Http(e)) => Err(RestError::Http(e)),
@@ -378,10 +413,10 @@ impl<'w, B: Storage> RequestBuilder<'w, B, Query> {
     /// sent: what an exchange signs. Sign it, then add the signature with
     /// [`query`](Self::query). Empty if the storage overflowed.
     pub fn query_string(&self) -> &[u8] {
-        if self.pos <= self.query_start || self.fault.is_some() {
+        if cur!(self).pos <= cur!(self).query_start || cur!(self).fault.is_some() {
             return b"";
         }
-        &self.w.buf.bytes()[self.query_start..self.pos]
+        &self.w.buf.bytes()[cur!(self).query_start..cur!(self).pos]
     }
 
     /// Add a header (ends the query).
@@ -456,8 +491,9 @@ impl<'w, B: Storage> RequestBuilder<'w, B, Headers> {
         F: FnOnce(&mut BodyWriter<'_, B>) -> fmt::Result,
     {
         self.push_body_in_place(|b| {
-            let at = b.pos;
-            let mut bw = BodyWriter { w: &mut *b.w, at, pos: at, overflow: b.fault.is_some() };
+            let at = cur!(b).pos;
+            let overflow = cur!(b).fault.is_some();
+            let mut bw = BodyWriter { w: &mut *b.w, at, pos: at, overflow };
             let r = f(&mut bw);
             let (pos, overflow) = (bw.pos, bw.overflow);
             if overflow {
@@ -477,12 +513,12 @@ impl<'w, B: Storage> RequestBuilder<'w, B, Headers> {
         F: FnOnce(&mut [u8]) -> usize,
     {
         self.push_body_in_place(|b| {
-            let end = b.pos + max_len;
-            if b.fault.is_some() || !b.w.reserve(end) {
+            let end = cur!(b).pos + max_len;
+            if cur!(b).fault.is_some() || !b.w.reserve(end) {
                 b.fault(Fault::TooLarge);
                 return Some(max_len);
             }
-            let n = f(&mut b.w.buf.bytes_mut()[b.pos..end]);
+            let n = f(&mut b.w.buf.bytes_mut()[cur!(b).pos..end]);
             (n <= max_len).then_some(n)
         });
         self.cast()
