@@ -5,8 +5,8 @@ use core::marker::PhantomData;
 
 use super::request::{Method, Request, RequestWriter, LEN_DIGITS};
 use super::validate::{
-    all_unreserved, check_header, check_target, copy_short, itoa, scan, write_escaped, Fault, BAD_TARGET,
-    BAD_TARGET_MSG, CRLF,
+    check_header, check_target, copy_short, copy_short_raw, itoa, scan, unreserved_at, write_escaped, Fault,
+    BAD_TARGET, BAD_TARGET_MSG, CRLF,
 };
 #[allow(unused_imports)] // doc links
 use super::HttpError;
@@ -241,24 +241,41 @@ impl<'w, B: Storage, S> RequestBuilder<'w, B, S> {
             return false;
         }
         let sep = self.query_sep();
-        let kv = cur!(self).pos + usize::from(sep.is_some());
-        let eq = kv + key.len();
-        let end = eq + 1 + value.len();
+        let pos = cur!(self).pos;
+        let kv = pos + usize::from(sep.is_some());
+        // `key.len() + 1 + value.len()` can't overflow: each length is at most
+        // `isize::MAX`.
+        let Some(end) = kv.checked_add(key.len() + 1 + value.len()) else {
+            return false;
+        };
         if !self.w.reserve(end) {
             return false;
         }
-        let out = &mut self.w.buf.bytes_mut()[..end];
-        copy_short(&mut out[kv..eq], key);
-        // A filler that passes the check; the key and value themselves must not
-        // hold a `=`, which the check rejects.
-        out[eq] = b'a';
-        copy_short(&mut out[eq + 1..], value);
-        if !all_unreserved(&out[kv..]) {
+        let out = self.w.buf.bytes_mut();
+        if end > out.len() {
+            return false; // a `Storage` that did not grow as it said
+        }
+        let eq = kv + key.len();
+        let p = out.as_mut_ptr();
+        // SAFETY: `pos <= kv <= eq < end <= out.len()` (no overflow: `end` is a
+        // checked sum of `kv` and the lengths), so every write is within `out`;
+        // `key` and `value` are shared borrows, so they do not overlap `out`.
+        unsafe {
+            copy_short_raw(p.add(kv), key);
+            // A filler that passes the check; the key and value themselves must not
+            // hold a `=`, which the check rejects.
+            *p.add(eq) = b'a';
+            copy_short_raw(p.add(eq + 1), value);
+        }
+        if !unreserved_at(out, kv, end) {
             return false;
         }
-        out[eq] = b'=';
-        if let Some(sep) = sep {
-            out[cur!(self).pos] = sep;
+        // SAFETY: as above (`pos < kv` when there is a separator).
+        unsafe {
+            *p.add(eq) = b'=';
+            if let Some(sep) = sep {
+                *p.add(pos) = sep;
+            }
         }
         cur!(self).has_query = true;
         cur!(self).pos = end;
