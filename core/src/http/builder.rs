@@ -5,7 +5,7 @@ use core::marker::PhantomData;
 
 use super::request::{Method, Request, RequestWriter, LEN_DIGITS};
 use super::validate::{
-    check_header, check_target, copy_short, copy_short_raw, itoa, scan, unreserved_at, write_escaped, Fault,
+    check_header, check_target_find_query, copy_short, copy_short_raw, itoa, scan, unreserved_at, write_escaped, Fault,
     BAD_TARGET, BAD_TARGET_MSG, CRLF,
 };
 #[allow(unused_imports)] // doc links
@@ -113,7 +113,8 @@ impl<'w, B: Storage> RequestBuilder<'w, B, Query> {
         #[cfg(not(feature = "std"))]
         let mut b = RequestBuilder { w, cur: cursor, _state: PhantomData };
         let path = path.as_bytes();
-        if let Err(e) = check_target(path) {
+        let (checked, query) = check_target_find_query(path);
+        if let Err(e) = checked {
             b.fault(e);
         }
         let base_len = b.w.base_len;
@@ -143,7 +144,7 @@ impl<'w, B: Storage> RequestBuilder<'w, B, Query> {
             b.put(b"/");
         }
         b.put(path);
-        if let Some(q) = path.iter().position(|&c| c == b'?') {
+        if let Some(q) = query {
             // A path ending in '?' opens the query without a parameter yet.
             cur!(b).has_query = q + 1 < path.len();
             cur!(b).query_start = cur!(b).pos - path.len() + q + 1;

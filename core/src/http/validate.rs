@@ -495,6 +495,104 @@ pub(super) fn check_target(s: &[u8]) -> Result<(), Fault> {
     target_fault(classes(s))
 }
 
+/// [`check_target`] and the index of the first `?` (where a query starts), from
+/// one pass over the path on hosts: a path of target bytes is checked and searched
+/// 16 bytes at a time; anything else takes the table scan (which names the fault)
+/// and a byte search, as before. (Inlined on hosts: out of line it returns its
+/// pair through memory.)
+#[cfg_attr(feature = "std", inline(always))]
+#[cfg_attr(not(feature = "std"), inline)]
+pub(super) fn check_target_find_query(s: &[u8]) -> (Result<(), Fault>, Option<usize>) {
+    if FAST_HEADER {
+        if let Some(q) = target_query(s) {
+            return (Ok(()), q);
+        }
+    }
+    (target_fault(classes(s)), s.iter().position(|&c| c == b'?'))
+}
+
+/// `Some(index of the first '?')` when every byte of `s` may stand raw in a target
+/// (as [`all_target`]), else `None`.
+#[inline]
+fn target_query(s: &[u8]) -> Option<Option<usize>> {
+    let n = s.len();
+    if n >= 16 {
+        let mut first = None;
+        let mut at = 0;
+        while let Some(c) = s.get(at..at + 16) {
+            let (ok, q) = target16_query(c.first_chunk()?);
+            if !ok {
+                return None;
+            }
+            if first.is_none() && q != 0 {
+                first = Some(at + q.trailing_zeros() as usize);
+            }
+            at += 16;
+        }
+        if at < n {
+            // The rest as the last 16 bytes: a '?' in the part already searched
+            // was found there first.
+            let (ok, q) = target16_query(s.last_chunk()?);
+            if !ok {
+                return None;
+            }
+            if first.is_none() && q != 0 {
+                first = Some(n - 16 + q.trailing_zeros() as usize);
+            }
+        }
+        return Some(first);
+    }
+    // Under 16 bytes, gathered as in `gather`: the first lane holding a '?' maps
+    // back to the first '?' of `s` (the lanes of each half are in order, and the
+    // second half starts no later than the first half ends).
+    let (ok, q) = target16_query(&gather(s));
+    if !ok {
+        return None;
+    }
+    if q == 0 {
+        return Some(None);
+    }
+    let lane = q.trailing_zeros() as usize;
+    let index = if n >= 8 {
+        if lane < 8 {
+            lane
+        } else {
+            lane + n - 16
+        }
+    } else if n >= 4 {
+        if lane < 4 {
+            lane
+        } else {
+            lane + n - 8
+        }
+    } else {
+        [0, n / 2, n - 1][lane]
+    };
+    Some(Some(index))
+}
+
+/// Whether all 16 bytes may stand raw in a target, and a mask of the lanes that
+/// hold a `?`.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline(always)]
+fn target16_query(v: &[u8; 16]) -> (bool, u32) {
+    use core::arch::x86_64::*;
+    // SAFETY: a 16-byte unaligned load of `v`; SSE2 is in the x86_64 baseline.
+    unsafe {
+        let x = _mm_loadu_si128(v.as_ptr().cast());
+        let q = _mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(b'?' as i8))) as u32;
+        (target16(v), q)
+    }
+}
+
+/// Whether all 16 bytes may stand raw in a target, and a mask of the `?` lanes.
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+#[inline(always)]
+fn target16_query(v: &[u8; 16]) -> (bool, u32) {
+    let q = v.iter().enumerate().fold(0u32, |m, (i, &b)| m | (u32::from(b == b'?') << i));
+    (target16(v), q)
+}
+
 /// The fault for a request-target string whose classes OR to `acc`.
 #[inline]
 fn target_fault(acc: u8) -> Result<(), Fault> {
@@ -596,6 +694,33 @@ mod tests {
                     assert_eq!(all_unreserved(t), want, "len {len} at {at} byte {b:#x}");
                     assert_eq!(scan(t), (classes(t), t.iter().map(|&c| usize::from(CLASS[usize::from(c)] >> 4)).sum()));
                 }
+            }
+        }
+    }
+
+    /// One pass for the target check and the '?' search gives what the two did:
+    /// every byte value at every position of every length up to 40, with a '?'
+    /// before, at or after it (or none).
+    #[test]
+    fn check_target_find_query_agrees_with_the_two_passes() {
+        let base: [u8; 40] = core::array::from_fn(|i| b"/aZ09-._~%=&"[i % 12]);
+        for len in 0..=40usize {
+            for q in [None, Some(0), Some(len / 3), Some(len.saturating_sub(1))] {
+                let mut t0 = base;
+                if let Some(q) = q.filter(|&q| q < len) {
+                    t0[q] = b'?';
+                }
+                for at in 0..len {
+                    for b in 0..=255u8 {
+                        let mut t = t0;
+                        t[at] = b;
+                        let t = &t[..len];
+                        let want = (check_target(t), t.iter().position(|&c| c == b'?'));
+                        assert_eq!(check_target_find_query(t), want, "{t:?}");
+                    }
+                }
+                let t = &t0[..len];
+                assert_eq!(check_target_find_query(t), (check_target(t), t.iter().position(|&c| c == b'?')));
             }
         }
     }
