@@ -14,7 +14,8 @@ use crate::buf::Storage;
 use crate::rest::RestError;
 
 /// Host-only fast paths (a query parameter checked in one pass over its copy, the
-/// prefix copied inline); firmware keeps the general code alone for size.
+/// prefix copied inline, several pieces appended after one bound check); firmware
+/// keeps the general code alone for size.
 const FAST_QUERY: bool = cfg!(not(target_os = "none"));
 
 /// Builder state: query parameters may still be added (then headers, then a body).
@@ -189,6 +190,55 @@ impl<'w, B: Storage, S> RequestBuilder<'w, B, S> {
         cur!(self).pos = end;
     }
 
+    /// Append several pieces. Hosts: when there is no earlier fault and the
+    /// storage has room for all of them, one bound check and raw word copies
+    /// ([`put_all_fast`](Self::put_all_fast)); otherwise one [`put`](Self::put)
+    /// each, which gives the same bytes and the same error.
+    #[inline(always)]
+    fn put_all<const N: usize>(&mut self, parts: [&[u8]; N]) {
+        if !(FAST_QUERY && self.put_all_fast(&parts)) {
+            for part in parts {
+                self.put(part);
+            }
+        }
+    }
+
+    /// The fast path of [`put_all`](Self::put_all): `false` (nothing committed)
+    /// when there is an earlier fault or too little room.
+    #[inline(always)]
+    fn put_all_fast(&mut self, parts: &[&[u8]]) -> bool {
+        if cur!(self).fault.is_some() {
+            return false;
+        }
+        let pos = cur!(self).pos;
+        let mut end = pos;
+        for part in parts {
+            match end.checked_add(part.len()) {
+                Some(e) => end = e,
+                None => return false,
+            }
+        }
+        if !self.w.reserve(end) {
+            return false;
+        }
+        let out = self.w.buf.bytes_mut();
+        if end > out.len() {
+            return false; // a `Storage` that did not grow as it said
+        }
+        // SAFETY: the pieces' lengths add up to `end - pos` without overflow and
+        // `end <= out.len()`, so every copy is within `out`; the pieces are shared
+        // borrows, so they do not overlap `out`.
+        unsafe {
+            let mut at = out.as_mut_ptr().add(pos);
+            for part in parts {
+                copy_short_raw(at, part);
+                at = at.add(part.len());
+            }
+        }
+        cur!(self).pos = end;
+        true
+    }
+
     #[inline(always)]
     fn cast<T>(self) -> RequestBuilder<'w, B, T> {
         RequestBuilder {
@@ -322,6 +372,9 @@ impl<'w, B: Storage, S> RequestBuilder<'w, B, S> {
         if let Err(e) = check_header(name, value) {
             return self.fault(e);
         }
+        if FAST_QUERY && self.put_all_fast(&[name, b": ", value, b"\r\n"]) {
+            return;
+        }
         let end = cur!(self).pos + name.len() + 2 + value.len() + 2;
         if cur!(self).fault.is_none() && self.w.reserve(end) {
             let out = &mut self.w.buf.bytes_mut()[cur!(self).pos..end];
@@ -342,10 +395,7 @@ impl<'w, B: Storage, S> RequestBuilder<'w, B, S> {
         self.end_target();
         cur!(self).body_done = true;
         let mut digits = [0u8; 20];
-        self.put(b"Content-Length: ");
-        self.put(itoa(body.len(), &mut digits));
-        self.put(b"\r\n\r\n");
-        self.put(body);
+        self.put_all([b"Content-Length: ", itoa(body.len(), &mut digits), b"\r\n\r\n", body]);
     }
 
     /// Writes the body in place: reserves room for the length, lets `fill` write the
@@ -690,6 +740,55 @@ mod tests {
                 )* } }
                 sizes!(30 40 44 48 50 52 54 56 58 60 62 64 66 68 70 72 74 76 78 80 84 88 96 128);
             }
+        }
+    }
+
+    /// Headers and bodies appended after one bound check (hosts) give the bytes the
+    /// piece-by-piece code gives, and on storage too small for them the same
+    /// `RequestTooLarge` (with the size really needed), for every storage size
+    /// from far too small to ample, with and without a per-request header.
+    #[test]
+    fn pieces_appended_at_once_agree_with_one_by_one() {
+        let body = b"{\"symbol\":\"BTCUSDT\",\"side\":\"BUY\"}";
+        let want_with = b"POST /api/o HTTP/1.1\r\nHost: h\r\nX-K: abc\r\nContent-Type: application/json\r\n\
+                          Content-Length: 33\r\n\r\n{\"symbol\":\"BTCUSDT\",\"side\":\"BUY\"}";
+        let want_without = b"POST /api/o HTTP/1.1\r\nHost: h\r\nX-K: abc\r\nContent-Length: 33\r\n\r\n\
+                             {\"symbol\":\"BTCUSDT\",\"side\":\"BUY\"}";
+        fn one<const N: usize>(header: bool, body: &[u8]) -> Result<Vec<u8>, RestError> {
+            let mut w = RequestWriter::new([0u8; N], "h", 80, false).unwrap();
+            w.set_base_path("/api").unwrap();
+            w.default_header("X-K", "abc").unwrap();
+            let b = w.post("/o");
+            let req = if header {
+                b.header("Content-Type", "application/json").body(body).finish()?
+            } else {
+                b.body(body).finish()?
+            };
+            Ok(w.bytes(&req).unwrap().to_vec())
+        }
+        macro_rules! sizes { ($($n:literal)*) => { $(
+            for (header, want) in [(true, &want_with[..]), (false, &want_without[..])] {
+                match one::<$n>(header, body) {
+                    Ok(bytes) => assert_eq!(bytes, want, "{}", $n),
+                    Err(RestError::RequestTooLarge { needed, capacity }) => {
+                        // The storage holds the base path and the fixed headers first.
+                        let prefix = "/api HTTP/1.1\r\nHost: h\r\nX-K: abc\r\n".len();
+                        assert_eq!((needed, capacity), (prefix + want.len(), $n));
+                        assert!(needed > $n, "{}", $n);
+                    }
+                    Err(e) => panic!("{} {e:?}", $n),
+                }
+            }
+        )* } }
+        sizes!(40 48 56 60 64 70 76 80 84 88 92 96 100 104 108 112 116 120 124 128 132 136 140 144 150 160 256);
+        // A growable storage grows for the pieces.
+        #[cfg(feature = "std")]
+        {
+            let mut w = RequestWriter::new(Vec::new(), "h", 80, false).unwrap();
+            w.set_base_path("/api").unwrap();
+            w.default_header("X-K", "abc").unwrap();
+            let req = w.post("/o").header("Content-Type", "application/json").body(body).finish().unwrap();
+            assert_eq!(w.bytes(&req).unwrap(), &want_with[..]);
         }
     }
 
