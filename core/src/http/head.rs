@@ -447,6 +447,51 @@ impl Scan for Avx2 {
         // Token bytes, ':', SP and HTAB are all value bytes: the first control byte
         // is at or after `value`.
         if ctl == 0 {
+            // No line end in the window: look in the next 32 bytes (lines of 33 to
+            // 64 bytes are common: content types, dates, cache directives).
+            if pos + 64 <= buf.len() {
+                // SAFETY: 64 bytes at `pos` are in bounds; AVX2 as in `skip_value`.
+                let (ws2, ctl2) = unsafe {
+                    let v = _mm256_loadu_si256(buf.as_ptr().add(pos + 32).cast());
+                    let tab = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'\t' as i8));
+                    let sp = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b' ' as i8));
+                    let ctl = _mm256_cmpeq_epi8(_mm256_max_epu8(v, _mm256_set1_epi8(0x1f)), _mm256_set1_epi8(0x1f));
+                    let del = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x7f));
+                    (
+                        _mm256_movemask_epi8(_mm256_or_si256(sp, tab)) as u32,
+                        _mm256_movemask_epi8(_mm256_or_si256(_mm256_andnot_si256(tab, ctl), del)) as u32,
+                    )
+                };
+                if ctl2 == 0 {
+                    let end = Self::skip_value(buf, pos + 64);
+                    return Some(Line { colon: pos + colon, value: pos + value, end, next: 0 });
+                }
+                // Every byte of the first window is a value byte: the first one that
+                // is not is in the second.
+                let end = 32 + ctl2.trailing_zeros() as usize;
+                // SAFETY: `end + 1 < 64` and 64 bytes at `pos` are in bounds.
+                if end < 63 && unsafe { buf.as_ptr().add(pos + end).cast::<[u8; 2]>().read() } == *b"\r\n" {
+                    // As below, over both windows (`end >= 32 > value`).
+                    let ws = u64::from(ws) | u64::from(ws2) << 32;
+                    let trimmed = if ws & (1 << (end - 1)) == 0 {
+                        end
+                    } else {
+                        let body = !ws & ((1u64 << end) - 1) & (u64::MAX << value);
+                        if body == 0 {
+                            value
+                        } else {
+                            64 - body.leading_zeros() as usize
+                        }
+                    };
+                    return Some(Line {
+                        colon: pos + colon,
+                        value: pos + value,
+                        end: pos + trimmed,
+                        next: pos + end + 2,
+                    });
+                }
+                return Some(Line { colon: pos + colon, value: pos + value, end: pos + end, next: 0 });
+            }
             let end = Self::skip_value(buf, pos + 32);
             return Some(Line { colon: pos + colon, value: pos + value, end, next: 0 });
         }

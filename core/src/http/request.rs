@@ -2,6 +2,8 @@
 
 use core::fmt;
 
+#[cfg(feature = "std")]
+use super::builder::Cursor;
 use super::builder::{Query, RequestBuilder};
 use super::validate::{check_header, check_host, check_target, itoa};
 #[allow(unused_imports)] // doc links
@@ -166,6 +168,9 @@ pub struct RequestWriter<B: Storage> {
     /// `buf[base_len..prefix_len]`: `" HTTP/1.1\r\nHost: ...\r\n"` and default headers.
     pub(super) prefix_len: usize,
     max_size: usize,
+    /// Hosts: the state of the request being built (see [`RequestBuilder`]).
+    #[cfg(feature = "std")]
+    pub(super) cur: Cursor,
 }
 
 impl<B: Storage> RequestWriter<B> {
@@ -187,6 +192,8 @@ impl<B: Storage> RequestWriter<B> {
             base_len: 0,
             prefix_len: 0,
             max_size: DEFAULT_MAX_REQUEST_SIZE,
+            #[cfg(feature = "std")]
+            cur: Cursor::IDLE,
         };
         let host = host.as_bytes();
         check_host(host)?;

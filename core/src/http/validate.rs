@@ -240,6 +240,130 @@ fn unreserved16(v: &[u8; 16]) -> bool {
     bad == 0
 }
 
+/// Whether `out[from..to]` is all unreserved, checked where it lies, 32 bytes at a
+/// time with AVX2 (hosts where it is detected at run time): `None` when AVX2 is
+/// missing or fewer than 32 bytes follow `to` in `out` (the last load reads up to
+/// 32 bytes from its start, and the lanes past `to` are ignored), and the caller
+/// then checks the string with [`all_unreserved`]. A query parameter is checked
+/// here right after it was copied into the request buffer, whose bytes past the
+/// request are scratch, so no gathering of short strings is needed.
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+#[inline(always)]
+pub(super) fn unreserved_in_place(out: &[u8], from: usize, to: usize) -> Option<bool> {
+    if from > to || out.len() < 32 || to > out.len() - 32 || !std::is_x86_feature_detected!("avx2") {
+        return None;
+    }
+    // SAFETY: AVX2 was detected; `from <= to` and `to + 32 <= out.len()`, so every
+    // 32-byte load of `unreserved_avx2` (which start at or before `to`) is in bounds.
+    Some(unsafe { unreserved_avx2(out.as_ptr().add(from), to - from) })
+}
+
+/// Whether `out[from..to]` is all unreserved: [`unreserved_in_place`] when it
+/// applies, else [`all_unreserved`]. One out-of-line copy for every query
+/// parameter of a request (the run-time dispatch and the bounds checks once, not
+/// at each inlined `query`); its usual path (AVX2 known to be there, room after
+/// the string) is a few tests and a jump, everything else is
+/// [`unreserved_at_slow`].
+#[inline(never)]
+pub(super) fn unreserved_at(out: &[u8], from: usize, to: usize) -> bool {
+    #[cfg(all(target_arch = "x86_64", feature = "std"))]
+    if from <= to && out.len() >= 32 && to <= out.len() - 32 && AVX2.load(core::sync::atomic::Ordering::Relaxed) {
+        // SAFETY: AVX2 was detected (`AVX2` is only set then); `from <= to` and
+        // `to + 32 <= out.len()`, as `unreserved_in_place` requires.
+        return unsafe { unreserved_avx2(out.as_ptr().add(from), to - from) };
+    }
+    unreserved_at_slow(out, from, to)
+}
+
+/// AVX2 was detected (set by the first [`unreserved_at_slow`] that sees it).
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+static AVX2: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// [`unreserved_at`] when its usual path does not apply (first call, no AVX2, too
+/// little room after the string).
+#[cold]
+#[inline(never)]
+fn unreserved_at_slow(out: &[u8], from: usize, to: usize) -> bool {
+    match unreserved_in_place(out, from, to) {
+        Some(ok) => {
+            #[cfg(all(target_arch = "x86_64", feature = "std"))]
+            AVX2.store(true, core::sync::atomic::Ordering::Relaxed);
+            ok
+        }
+        None => all_unreserved(&out[from..to]),
+    }
+}
+
+/// Other targets: no in-place check (the caller uses [`all_unreserved`]).
+#[cfg(not(all(target_arch = "x86_64", feature = "std")))]
+#[inline(always)]
+pub(super) fn unreserved_in_place(_out: &[u8], _from: usize, _to: usize) -> Option<bool> {
+    None
+}
+
+/// Unreserved bytes by nibbles, for a byte shuffle: byte `b` is unreserved iff
+/// `LO[b & 15] & HI[b >> 4] != 0` (bit `h - 2` of the low-nibble entry says whether
+/// `h << 4 | l` is unreserved, for high nibbles 2 to 7; no unreserved byte has
+/// another high nibble). Each table is repeated for both 128-bit lanes.
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+static UNRESERVED_NIBBLES: [[u8; 32]; 2] = {
+    let mut lo = [0u8; 32];
+    let mut hi = [0u8; 32];
+    let mut h = 2;
+    while h < 8 {
+        let mut l = 0;
+        while l < 16 {
+            if CLASS[h << 4 | l] & ESCAPE == 0 {
+                lo[l] |= 1 << (h - 2);
+                lo[l + 16] |= 1 << (h - 2);
+            }
+            l += 1;
+        }
+        hi[h] = 1 << (h - 2);
+        hi[h + 16] = 1 << (h - 2);
+        h += 1;
+    }
+    [lo, hi]
+};
+
+/// Whether the `len` bytes at `p` are unreserved.
+///
+/// # Safety
+/// AVX2 must be available, and 32 bytes must be readable from every offset below
+/// `len` that is a multiple of 32 (at least from `p` itself).
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+#[target_feature(enable = "avx2")]
+unsafe fn unreserved_avx2(mut p: *const u8, mut len: usize) -> bool {
+    use core::arch::x86_64::*;
+    let nib = _mm256_set1_epi8(0x0f);
+    // SAFETY: two 32-byte tables.
+    let (lo_t, hi_t) = unsafe {
+        (
+            _mm256_loadu_si256(UNRESERVED_NIBBLES[0].as_ptr().cast()),
+            _mm256_loadu_si256(UNRESERVED_NIBBLES[1].as_ptr().cast()),
+        )
+    };
+    loop {
+        // SAFETY: 32 bytes are readable at `p` (the caller's contract).
+        let v = unsafe { _mm256_loadu_si256(p.cast()) };
+        let lo = _mm256_shuffle_epi8(lo_t, _mm256_and_si256(v, nib));
+        let hi = _mm256_shuffle_epi8(hi_t, _mm256_and_si256(_mm256_srli_epi16(v, 4), nib));
+        // A byte with its top bit set shuffles to 0 in `hi`: not unreserved.
+        let bad = _mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_and_si256(lo, hi), _mm256_setzero_si256())) as u32;
+        if len <= 32 {
+            // Lanes from `len` on are past the string.
+            let lanes = ((1u64 << len) - 1) as u32;
+            return bad & lanes == 0;
+        }
+        if bad != 0 {
+            return false;
+        }
+        // SAFETY: `len > 32`: the next block starts within the string.
+        p = unsafe { p.add(32) };
+        len -= 32;
+    }
+}
+
 /// Copy `src` into `out` from `at`, percent-encoding all but unreserved bytes;
 /// `escapes` is the count from [`scan`]. Returns the new position.
 #[inline]
@@ -292,6 +416,36 @@ pub(super) fn copy_short(dst: &mut [u8], src: &[u8]) {
     }
 }
 
+/// [`copy_short`] to a raw destination: `src` to the `src.len()` bytes at `dst`.
+///
+/// # Safety
+/// `dst` must be valid for writes of `src.len()` bytes that do not overlap `src`.
+#[inline(always)]
+pub(super) unsafe fn copy_short_raw(dst: *mut u8, src: &[u8]) {
+    let n = src.len();
+    let s = src.as_ptr();
+    // SAFETY: every read is within `src` and every write within the `n` bytes at
+    // `dst` (the caller's contract); unaligned accesses are explicit.
+    unsafe {
+        if n >= 16 {
+            core::ptr::copy_nonoverlapping(s, dst, n);
+        } else if n >= 8 {
+            let (a, b) = (s.cast::<u64>().read_unaligned(), s.add(n - 8).cast::<u64>().read_unaligned());
+            dst.cast::<u64>().write_unaligned(a);
+            dst.add(n - 8).cast::<u64>().write_unaligned(b);
+        } else if n >= 4 {
+            let (a, b) = (s.cast::<u32>().read_unaligned(), s.add(n - 4).cast::<u32>().read_unaligned());
+            dst.cast::<u32>().write_unaligned(a);
+            dst.add(n - 4).cast::<u32>().write_unaligned(b);
+        } else if n > 0 {
+            let (a, m, z) = (*s, *s.add(n / 2), *s.add(n - 1));
+            *dst = a;
+            *dst.add(n / 2) = m;
+            *dst.add(n - 1) = z;
+        }
+    }
+}
+
 #[inline(always)]
 fn word<const N: usize>(s: &[u8], at: usize) -> [u8; N] {
     let mut w = [0; N];
@@ -339,6 +493,104 @@ pub(super) fn check_target(s: &[u8]) -> Result<(), Fault> {
         return Ok(());
     }
     target_fault(classes(s))
+}
+
+/// [`check_target`] and the index of the first `?` (where a query starts), from
+/// one pass over the path on hosts: a path of target bytes is checked and searched
+/// 16 bytes at a time; anything else takes the table scan (which names the fault)
+/// and a byte search, as before. (Inlined on hosts: out of line it returns its
+/// pair through memory.)
+#[cfg_attr(feature = "std", inline(always))]
+#[cfg_attr(not(feature = "std"), inline)]
+pub(super) fn check_target_find_query(s: &[u8]) -> (Result<(), Fault>, Option<usize>) {
+    if FAST_HEADER {
+        if let Some(q) = target_query(s) {
+            return (Ok(()), q);
+        }
+    }
+    (target_fault(classes(s)), s.iter().position(|&c| c == b'?'))
+}
+
+/// `Some(index of the first '?')` when every byte of `s` may stand raw in a target
+/// (as [`all_target`]), else `None`.
+#[inline]
+fn target_query(s: &[u8]) -> Option<Option<usize>> {
+    let n = s.len();
+    if n >= 16 {
+        let mut first = None;
+        let mut at = 0;
+        while let Some(c) = s.get(at..at + 16) {
+            let (ok, q) = target16_query(c.first_chunk()?);
+            if !ok {
+                return None;
+            }
+            if first.is_none() && q != 0 {
+                first = Some(at + q.trailing_zeros() as usize);
+            }
+            at += 16;
+        }
+        if at < n {
+            // The rest as the last 16 bytes: a '?' in the part already searched
+            // was found there first.
+            let (ok, q) = target16_query(s.last_chunk()?);
+            if !ok {
+                return None;
+            }
+            if first.is_none() && q != 0 {
+                first = Some(n - 16 + q.trailing_zeros() as usize);
+            }
+        }
+        return Some(first);
+    }
+    // Under 16 bytes, gathered as in `gather`: the first lane holding a '?' maps
+    // back to the first '?' of `s` (the lanes of each half are in order, and the
+    // second half starts no later than the first half ends).
+    let (ok, q) = target16_query(&gather(s));
+    if !ok {
+        return None;
+    }
+    if q == 0 {
+        return Some(None);
+    }
+    let lane = q.trailing_zeros() as usize;
+    let index = if n >= 8 {
+        if lane < 8 {
+            lane
+        } else {
+            lane + n - 16
+        }
+    } else if n >= 4 {
+        if lane < 4 {
+            lane
+        } else {
+            lane + n - 8
+        }
+    } else {
+        [0, n / 2, n - 1][lane]
+    };
+    Some(Some(index))
+}
+
+/// Whether all 16 bytes may stand raw in a target, and a mask of the lanes that
+/// hold a `?`.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline(always)]
+fn target16_query(v: &[u8; 16]) -> (bool, u32) {
+    use core::arch::x86_64::*;
+    // SAFETY: a 16-byte unaligned load of `v`; SSE2 is in the x86_64 baseline.
+    unsafe {
+        let x = _mm_loadu_si128(v.as_ptr().cast());
+        let q = _mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(b'?' as i8))) as u32;
+        (target16(v), q)
+    }
+}
+
+/// Whether all 16 bytes may stand raw in a target, and a mask of the `?` lanes.
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+#[inline(always)]
+fn target16_query(v: &[u8; 16]) -> (bool, u32) {
+    let q = v.iter().enumerate().fold(0u32, |m, (i, &b)| m | (u32::from(b == b'?') << i));
+    (target16(v), q)
 }
 
 /// The fault for a request-target string whose classes OR to `acc`.
@@ -442,6 +694,71 @@ mod tests {
                     assert_eq!(all_unreserved(t), want, "len {len} at {at} byte {b:#x}");
                     assert_eq!(scan(t), (classes(t), t.iter().map(|&c| usize::from(CLASS[usize::from(c)] >> 4)).sum()));
                 }
+            }
+        }
+    }
+
+    /// One pass for the target check and the '?' search gives what the two did:
+    /// every byte value at every position of every length up to 40, with a '?'
+    /// before, at or after it (or none).
+    #[test]
+    fn check_target_find_query_agrees_with_the_two_passes() {
+        let base: [u8; 40] = core::array::from_fn(|i| b"/aZ09-._~%=&"[i % 12]);
+        for len in 0..=40usize {
+            for q in [None, Some(0), Some(len / 3), Some(len.saturating_sub(1))] {
+                let mut t0 = base;
+                if let Some(q) = q.filter(|&q| q < len) {
+                    t0[q] = b'?';
+                }
+                for at in 0..len {
+                    for b in 0..=255u8 {
+                        let mut t = t0;
+                        t[at] = b;
+                        let t = &t[..len];
+                        let want = (check_target(t), t.iter().position(|&c| c == b'?'));
+                        assert_eq!(check_target_find_query(t), want, "{t:?}");
+                    }
+                }
+                let t = &t0[..len];
+                assert_eq!(check_target_find_query(t), (check_target(t), t.iter().position(|&c| c == b'?')));
+            }
+        }
+    }
+
+    /// The in-place AVX2 check (and `unreserved_at`, which uses it) agrees with the table for every byte at every
+    /// position of every length up to 100 (one to four loads, the last one masked),
+    /// whatever bytes surround the string (bad ones before and after it, which must
+    /// be ignored), at every offset within 32 bytes; and it declines (`None`) when
+    /// fewer than 32 bytes follow the string.
+    #[test]
+    fn unreserved_in_place_agrees_with_the_table() {
+        let mut out = [0u8; 100 + 32 + 40];
+        for len in 0..=100usize {
+            for from in [0, 1, 7, 16, 31, 32] {
+                let to = from + len;
+                out.fill(b' '); // not unreserved: around the string
+                for (i, o) in out[from..to].iter_mut().enumerate() {
+                    *o = b"aZ09-._~"[i % 8];
+                }
+                let base = out;
+                #[cfg(all(target_arch = "x86_64", feature = "std"))]
+                if std::is_x86_feature_detected!("avx2") {
+                    assert_eq!(unreserved_in_place(&out, from, to), Some(true), "{len} {from}");
+                }
+                for at in from..to {
+                    for b in 0..=255u8 {
+                        out[at] = b;
+                        let want = CLASS[usize::from(b)] & ESCAPE == 0;
+                        let got = unreserved_in_place(&out, from, to);
+                        assert!(got.is_none() || got == Some(want), "len {len} from {from} at {at} byte {b:#x}");
+                        assert_eq!(unreserved_at(&out, from, to), want, "len {len} from {from} at {at} byte {b:#x}");
+                        out[at] = base[at];
+                    }
+                }
+                // Too close to the end of the buffer: declined.
+                let tight = &out[..to + 31];
+                assert_eq!(unreserved_in_place(tight, from, to), None);
+                assert!(unreserved_at(tight, from, to));
             }
         }
     }

@@ -2,6 +2,7 @@
 //! itself, and its [`ClientPoolBuilder`].
 
 use std::fmt;
+use std::future::Future;
 use std::io;
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -602,12 +603,14 @@ impl<'a> Conn<'a> {
     /// [`HttpConnection::send`] for the errors. When it fails after writing began,
     /// or the server closes the connection, the slot is reconnected in the
     /// background once its guard is dropped.
-    pub async fn send<'r>(
+    pub fn send<'r>(
         self,
         req: Request,
         reader: &'r mut ResponseReader<Vec<u8>>,
-    ) -> Result<Response<'r>, RestError> {
-        self.conn.send(self.writer, req, reader).await
+    ) -> impl Future<Output = Result<Response<'r>, RestError>> + use<'a, 'r> {
+        // The connection's own future, not wrapped in another `async fn`: one state
+        // machine less to move the request and the response through.
+        self.conn.send(self.writer, req, reader)
     }
 }
 

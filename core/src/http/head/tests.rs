@@ -272,7 +272,7 @@ fn header_line_fast_path_agrees_with_the_byte_loop() {
         let r = unsafe { response_avx2(d, &mut spans) };
         (r, spans)
     };
-    let lines: [&[u8]; 11] = [
+    let lines: [&[u8]; 21] = [
         // No header lines: the empty line that ends the head comes first.
         b"\r\n",
         b"Content-Length: 226\r\n",
@@ -287,6 +287,19 @@ fn header_line_fast_path_agrees_with_the_byte_loop() {
         b"abcdefghijklmnopqrstuvwxyz: 1234\r\n",
         // Whitespace only after the colon, up to the line end.
         b"X-A: \t  \r\n",
+        // Lines ending in the second window (33 to 64 bytes): the CR at its first
+        // positions, in the middle, at its last two positions and just past it;
+        // trailing whitespace across the windows' border; whitespace only into it.
+        b"abcdefghijklmnopqrstuvwxyz: 12345\r\n",
+        b"abcdefghijklmnopqrstuvwxyz: 123456\r\n",
+        b"Content-Type: application/json;charset=UTF-8\r\n",
+        b"Cache-Control: no-cache, no-store, must-revalidate, x0123456\r\n",
+        b"Cache-Control: no-cache, no-store, must-revalidate, x01234567\r\n",
+        b"Cache-Control: no-cache, no-store, must-revalidate, x012345678\r\n",
+        b"Cache-Control: no-cache, no-store, must-revalidate, x0123456789\r\n",
+        b"Cache-Control: no-cache, no-store, must-revalidate, x0123456789a\r\n",
+        b"abcdefghijklmnopqrstuvwxyz: ab  \t  \t  \r\n",
+        b"X-A: \t                                   \r\n",
     ];
     let tail = b"Server: x\r\nDate: Sun, 29 Nov 2026 18:00:00 GMT\r\n\r\n0123456789abcdef0123456789abcdef";
     for line in lines {
@@ -300,7 +313,7 @@ fn header_line_fast_path_agrees_with_the_byte_loop() {
                     assert_eq!(fast(&data, n), general(&data, n), "{:?} n {n}", &data);
                 }
                 // Truncated (the fast path must not read what is not there).
-                for cut in [at + 1, first + 31, first + 32, first + 33] {
+                for cut in [at + 1, first + 31, first + 32, first + 33, first + 63, first + 64, first + 65] {
                     let d = &data[..cut.min(data.len())];
                     assert_eq!(fast(d, 4), general(d, 4), "{d:?}");
                 }
