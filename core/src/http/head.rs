@@ -299,30 +299,38 @@ struct Line {
 /// firmware keeps the smaller byte loop alone (its size budget is tight).
 const FAST_LINE: bool = cfg!(not(target_os = "none"));
 
-/// `tchar` by nibbles, for a byte shuffle: byte `b` is a token iff
-/// `TCHAR_LO[b & 15] & TCHAR_HI[b >> 4] != 0` (bit `h - 2` of the low-nibble entry
-/// says whether `h << 4 | l` is a token, for high nibbles 2 to 7; no token byte has
-/// another high nibble).
+/// The byte-shuffle tables that test membership of a byte set whose members all lie
+/// in `0x20..0x80`: byte `b` is in the set iff `LO[b & 15] & HI[b >> 4] != 0` (bit
+/// `h - 2` of the low-nibble entry says whether `h << 4 | l` is a member, for high
+/// nibbles 2 to 7). Each table is repeated for both 128-bit lanes of an AVX2
+/// register. Used for `tchar` here and for the query's unreserved bytes
+/// (`validate.rs`).
 #[cfg(all(target_arch = "x86_64", any(feature = "std", target_feature = "avx2")))]
-static TCHAR_NIBBLES: [[u8; 32]; 2] = {
+pub(super) const fn nibble_tables(member: &[bool; 256]) -> [[u8; 32]; 2] {
     let mut lo = [0u8; 32];
     let mut hi = [0u8; 32];
+    let mut b = 0;
+    while b < 256 {
+        if member[b] {
+            let (h, l) = (b >> 4, b & 15);
+            assert!(h >= 2 && h < 8, "a member outside 0x20..0x80");
+            lo[l] |= 1 << (h - 2);
+            lo[l + 16] |= 1 << (h - 2);
+        }
+        b += 1;
+    }
     let mut h = 2;
     while h < 8 {
-        let mut l = 0;
-        while l < 16 {
-            if TOKEN[h << 4 | l] {
-                lo[l] |= 1 << (h - 2);
-                lo[l + 16] |= 1 << (h - 2);
-            }
-            l += 1;
-        }
         hi[h] = 1 << (h - 2);
         hi[h + 16] = 1 << (h - 2);
         h += 1;
     }
     [lo, hi]
-};
+}
+
+/// `tchar` by nibbles (see [`nibble_tables`]).
+#[cfg(all(target_arch = "x86_64", any(feature = "std", target_feature = "avx2")))]
+static TCHAR_NIBBLES: [[u8; 32]; 2] = nibble_tables(&TOKEN);
 
 /// Eight bytes per `u64` word: any target.
 struct Swar;

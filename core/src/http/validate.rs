@@ -301,30 +301,18 @@ pub(super) fn unreserved_in_place(_out: &[u8], _from: usize, _to: usize) -> Opti
     None
 }
 
-/// Unreserved bytes by nibbles, for a byte shuffle: byte `b` is unreserved iff
-/// `LO[b & 15] & HI[b >> 4] != 0` (bit `h - 2` of the low-nibble entry says whether
-/// `h << 4 | l` is unreserved, for high nibbles 2 to 7; no unreserved byte has
-/// another high nibble). Each table is repeated for both 128-bit lanes.
+/// Unreserved bytes by nibbles, for a byte shuffle (see
+/// [`nibble_tables`](super::head::nibble_tables)).
 #[cfg(all(target_arch = "x86_64", feature = "std"))]
-static UNRESERVED_NIBBLES: [[u8; 32]; 2] = {
-    let mut lo = [0u8; 32];
-    let mut hi = [0u8; 32];
-    let mut h = 2;
-    while h < 8 {
-        let mut l = 0;
-        while l < 16 {
-            if CLASS[h << 4 | l] & ESCAPE == 0 {
-                lo[l] |= 1 << (h - 2);
-                lo[l + 16] |= 1 << (h - 2);
-            }
-            l += 1;
-        }
-        hi[h] = 1 << (h - 2);
-        hi[h + 16] = 1 << (h - 2);
-        h += 1;
+static UNRESERVED_NIBBLES: [[u8; 32]; 2] = super::head::nibble_tables(&{
+    let mut member = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        member[b] = CLASS[b] & ESCAPE == 0;
+        b += 1;
     }
-    [lo, hi]
-};
+    member
+});
 
 /// Whether the `len` bytes at `p` are unreserved.
 ///
