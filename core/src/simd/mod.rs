@@ -19,7 +19,8 @@
 
 mod swar;
 
-#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+// With AVX2 on at compile time nothing but the tests takes the SSE2 path.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2", any(test, not(target_feature = "avx2"))))]
 mod sse2;
 
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2", any(feature = "std", target_feature = "avx2")))]
