@@ -392,6 +392,45 @@ impl Scan for Sse2 {
 struct Avx2;
 
 #[cfg(all(target_arch = "x86_64", any(feature = "std", target_feature = "avx2")))]
+impl Avx2 {
+    /// The SP/HTAB mask and the mask of bytes that end a header value (controls but
+    /// HTAB, and DEL) of the 32 bytes in `v`. Inlined into AVX2 code only, as below.
+    #[inline(always)]
+    fn ws_ctl(v: core::arch::x86_64::__m256i) -> (u32, u32) {
+        use core::arch::x86_64::*;
+        // SAFETY: register-only AVX2 operations, reached only from code compiled for
+        // AVX2 on a CPU that has it (see `parse_response_head`).
+        unsafe {
+            let tab = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'\t' as i8));
+            let sp = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b' ' as i8));
+            let ctl = _mm256_cmpeq_epi8(_mm256_max_epu8(v, _mm256_set1_epi8(0x1f)), _mm256_set1_epi8(0x1f));
+            let del = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x7f));
+            (
+                _mm256_movemask_epi8(_mm256_or_si256(sp, tab)) as u32,
+                _mm256_movemask_epi8(_mm256_or_si256(_mm256_andnot_si256(tab, ctl), del)) as u32,
+            )
+        }
+    }
+
+    /// Where a value that starts at `value` and whose line ends (CR) at `end` stops,
+    /// without trailing SP/HTAB (`ws`: the SP/HTAB mask from the line's start; `end >
+    /// value` unless the value is empty): usually `end` itself (the byte before the CR
+    /// is no SP/HTAB); otherwise after the last byte that is none, or `value`.
+    #[inline(always)]
+    fn trim(ws: u64, value: usize, end: usize) -> usize {
+        if ws & (1 << (end - 1)) == 0 {
+            return end;
+        }
+        let body = !ws & ((1u64 << end) - 1) & (u64::MAX << value);
+        if body == 0 {
+            value
+        } else {
+            64 - body.leading_zeros() as usize
+        }
+    }
+}
+
+#[cfg(all(target_arch = "x86_64", any(feature = "std", target_feature = "avx2")))]
 impl Scan for Avx2 {
     /// Only ever inlined into `#[target_feature(enable = "avx2")]` functions (or
     /// compiled with AVX2 enabled for the whole program).
@@ -401,13 +440,7 @@ impl Scan for Avx2 {
         while pos + 32 <= buf.len() {
             // SAFETY: 32 bytes at `pos` are in bounds; this is only reached from code
             // compiled for AVX2 on a CPU that has it (see `parse_response_head`).
-            let m = unsafe {
-                let v = _mm256_loadu_si256(buf.as_ptr().add(pos).cast());
-                let ctl = _mm256_cmpeq_epi8(_mm256_max_epu8(v, _mm256_set1_epi8(0x1f)), _mm256_set1_epi8(0x1f));
-                let tab = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'\t' as i8));
-                let del = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x7f));
-                _mm256_movemask_epi8(_mm256_or_si256(_mm256_andnot_si256(tab, ctl), del)) as u32
-            };
+            let (_, m) = Self::ws_ctl(unsafe { _mm256_loadu_si256(buf.as_ptr().add(pos).cast()) });
             if m != 0 {
                 return pos + m.trailing_zeros() as usize;
             }
@@ -431,15 +464,8 @@ impl Scan for Avx2 {
             let lo = _mm256_shuffle_epi8(lo_t, _mm256_and_si256(v, nib));
             let hi = _mm256_shuffle_epi8(hi_t, _mm256_and_si256(_mm256_srli_epi16(v, 4), nib));
             let tok = _mm256_cmpeq_epi8(_mm256_and_si256(lo, hi), _mm256_setzero_si256());
-            let tab = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'\t' as i8));
-            let sp = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b' ' as i8));
-            let ctl = _mm256_cmpeq_epi8(_mm256_max_epu8(v, _mm256_set1_epi8(0x1f)), _mm256_set1_epi8(0x1f));
-            let del = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x7f));
-            (
-                _mm256_movemask_epi8(tok) as u32,
-                _mm256_movemask_epi8(_mm256_or_si256(sp, tab)) as u32,
-                _mm256_movemask_epi8(_mm256_or_si256(_mm256_andnot_si256(tab, ctl), del)) as u32,
-            )
+            let (ws, ctl) = Self::ws_ctl(v);
+            (_mm256_movemask_epi8(tok) as u32, ws, ctl)
         };
         // The name: tokens up to the first byte that is not one, which must be ':'.
         let colon = not_token.trailing_zeros() as usize;
@@ -459,17 +485,7 @@ impl Scan for Avx2 {
             // 64 bytes are common: content types, dates, cache directives).
             if pos + 64 <= buf.len() {
                 // SAFETY: 64 bytes at `pos` are in bounds; AVX2 as in `skip_value`.
-                let (ws2, ctl2) = unsafe {
-                    let v = _mm256_loadu_si256(buf.as_ptr().add(pos + 32).cast());
-                    let tab = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'\t' as i8));
-                    let sp = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b' ' as i8));
-                    let ctl = _mm256_cmpeq_epi8(_mm256_max_epu8(v, _mm256_set1_epi8(0x1f)), _mm256_set1_epi8(0x1f));
-                    let del = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x7f));
-                    (
-                        _mm256_movemask_epi8(_mm256_or_si256(sp, tab)) as u32,
-                        _mm256_movemask_epi8(_mm256_or_si256(_mm256_andnot_si256(tab, ctl), del)) as u32,
-                    )
-                };
+                let (ws2, ctl2) = Self::ws_ctl(unsafe { _mm256_loadu_si256(buf.as_ptr().add(pos + 32).cast()) });
                 if ctl2 == 0 {
                     let end = Self::skip_value(buf, pos + 64);
                     return Some(Line { colon: pos + colon, value: pos + value, end, next: 0 });
@@ -480,17 +496,7 @@ impl Scan for Avx2 {
                 // SAFETY: `end + 1 < 64` and 64 bytes at `pos` are in bounds.
                 if end < 63 && unsafe { buf.as_ptr().add(pos + end).cast::<[u8; 2]>().read() } == *b"\r\n" {
                     // As below, over both windows (`end >= 32 > value`).
-                    let ws = u64::from(ws) | u64::from(ws2) << 32;
-                    let trimmed = if ws & (1 << (end - 1)) == 0 {
-                        end
-                    } else {
-                        let body = !ws & ((1u64 << end) - 1) & (u64::MAX << value);
-                        if body == 0 {
-                            value
-                        } else {
-                            64 - body.leading_zeros() as usize
-                        }
-                    };
+                    let trimmed = Self::trim(u64::from(ws) | u64::from(ws2) << 32, value, end);
                     return Some(Line {
                         colon: pos + colon,
                         value: pos + value,
@@ -510,16 +516,7 @@ impl Scan for Avx2 {
             // byte that is not SP/HTAB, usually the one before the CR (`end > 1`:
             // the colon comes first). Otherwise search the mask (the byte at
             // `value` is no SP/HTAB, unless it is the CR itself: an empty value).
-            let trimmed = if ws & (1 << (end - 1)) == 0 {
-                end
-            } else {
-                let body = !ws & ((1u32 << end) - 1) & (u32::MAX << value);
-                if body == 0 {
-                    value
-                } else {
-                    32 - body.leading_zeros() as usize
-                }
-            };
+            let trimmed = Self::trim(u64::from(ws), value, end);
             return Some(Line { colon: pos + colon, value: pos + value, end: pos + trimmed, next: pos + end + 2 });
         }
         Some(Line { colon: pos + colon, value: pos + value, end: pos + end, next: 0 })
