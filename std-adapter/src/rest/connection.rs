@@ -13,7 +13,7 @@ use nexus_net::http::{Progress, Request, RequestWriter, Response, ResponseReader
 use nexus_net::rest::RestError;
 use nexus_net::tls::TlsConfig;
 use nexus_net::url::{Scheme, Url};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, Interest, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, Interest, ReadBuf};
 use tokio::time::{Instant, Sleep};
 
 use super::clock::Stamp;
@@ -112,8 +112,9 @@ impl HttpConnectionBuilder {
         self
     }
 
-    /// Deadline for one exchange on a connection: from the start of writing the
-    /// request to the last byte of the response (default [`DEFAULT_READ_TIMEOUT`]).
+    /// Deadline for one exchange on a connection: from the request's write (the
+    /// clock is read when the exchange first waits on the socket, microseconds later)
+    /// to the last byte of the response (default [`DEFAULT_READ_TIMEOUT`]).
     /// Exceeding it is [`RestError::ReadTimeout`], and the connection is not reused.
     pub fn read_timeout(mut self, timeout: Duration) -> Self {
         self.read_timeout = Some(timeout);
@@ -408,31 +409,27 @@ impl HttpConnection {
         }
         self.health = Health::InFlight;
         reader.begin(req.is_head());
-        let stream = &mut self.stream;
-        let exchange = async {
-            stream.write_all(bytes).await?;
-            if let MaybeTlsStream::Tls(_) = stream {
-                stream.flush().await?;
+        let (stream, timer, timeout) = (&mut self.stream, &mut self.timer, self.read_timeout);
+        let mut exchange = Exchange { bytes, written: 0, flushed: !matches!(stream, MaybeTlsStream::Tls(_)) };
+        let mut deadline = None;
+        let result = std::future::poll_fn(|cx| {
+            // The exchange first: a response that is already there never touches the
+            // timer.
+            if let Poll::Ready(r) = exchange.poll(stream, reader, cx) {
+                return Poll::Ready(r);
             }
-            read_response(stream, reader).await
-        };
-        let result = match self.read_timeout {
-            None => exchange.await,
-            Some(d) => {
-                let deadline = Instant::now() + d;
-                let timer = self.timer.get_or_insert_with(|| Timer::new(deadline));
-                let mut exchange = std::pin::pin!(exchange);
-                std::future::poll_fn(|cx| {
-                    // The exchange first: a response that is already there never
-                    // touches the timer.
-                    if let Poll::Ready(r) = exchange.as_mut().poll(cx) {
-                        return Poll::Ready(r);
-                    }
-                    timer.poll_deadline(deadline, cx)
-                })
-                .await
+            match timeout {
+                None => Poll::Pending,
+                Some(d) => {
+                    // The clock is read when the exchange first waits (the request
+                    // written, or the socket's send buffer full): while the server
+                    // works, not before the request goes out.
+                    let deadline = *deadline.get_or_insert_with(|| Instant::now() + d);
+                    timer.get_or_insert_with(|| Timer::new(deadline)).poll_deadline(deadline, cx)
+                }
             }
-        };
+        })
+        .await;
         match result {
             Ok(closed) => {
                 self.last_used = Stamp::now();
@@ -519,26 +516,52 @@ impl Timer {
     }
 }
 
-/// Read until the response is complete. Returns whether the peer closed the
-/// connection (a read-to-close body).
-async fn read_response<R: Storage, const H: usize>(
-    stream: &mut MaybeTlsStream,
-    reader: &mut ResponseReader<R, H>,
-) -> Result<bool, RestError> {
-    // `send` starts every exchange with nothing buffered: then there is nothing to
-    // parse before the first read (a parse of nothing costs a few dozen instructions).
-    if reader.buffered() != 0 && reader.advance()? == Progress::Complete {
-        return Ok(false);
-    }
-    loop {
-        let n = stream.read(reader.spare()).await?;
-        if n == 0 {
-            reader.eof()?;
-            return Ok(true);
+/// One exchange on a connection, polled by [`HttpConnection::send`]: write the request
+/// (and flush it through TLS), then read until the response is complete. One poll
+/// function rather than nested futures: a response wakes the task into a single
+/// call that reads and parses it.
+struct Exchange<'b> {
+    bytes: &'b [u8],
+    /// Bytes of `bytes` written so far.
+    written: usize,
+    /// Whether the write is flushed (always, on plain TCP).
+    flushed: bool,
+}
+
+impl Exchange<'_> {
+    /// `Ready(Ok(closed))` once the response is complete, `closed` when the peer
+    /// closed the connection to end it (a read-to-close body).
+    #[inline]
+    fn poll<R: Storage, const H: usize>(
+        &mut self,
+        stream: &mut MaybeTlsStream,
+        reader: &mut ResponseReader<R, H>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<bool, RestError>> {
+        while self.written < self.bytes.len() {
+            match std::task::ready!(Pin::new(&mut *stream).poll_write(cx, &self.bytes[self.written..]))? {
+                0 => return Poll::Ready(Err(io::Error::from(io::ErrorKind::WriteZero).into())),
+                n => self.written += n,
+            }
         }
-        reader.commit(n);
-        if reader.advance()? == Progress::Complete {
-            return Ok(false);
+        if !self.flushed {
+            std::task::ready!(Pin::new(&mut *stream).poll_flush(cx))?;
+            self.flushed = true;
+        }
+        // `send` starts every exchange with nothing buffered, so there is nothing to
+        // parse before the first read.
+        loop {
+            let mut buf = ReadBuf::new(reader.spare());
+            std::task::ready!(Pin::new(&mut *stream).poll_read(cx, &mut buf))?;
+            let n = buf.filled().len();
+            if n == 0 {
+                reader.eof()?;
+                return Poll::Ready(Ok(true));
+            }
+            reader.commit(n);
+            if reader.advance()? == Progress::Complete {
+                return Poll::Ready(Ok(false));
+            }
         }
     }
 }
