@@ -12,7 +12,8 @@
 //! Requests: a Binance-style signed GET (query with timestamp, recvWindow and a
 //! 64-hex signature, API-key header) and a POST with a 100-byte JSON body. The server
 //! (its own thread and current-thread runtime) answers each with a fixed 2xx JSON
-//! response. The client runs on a current-thread runtime in a `LocalSet`; "busy"
+//! response. Every round runs every candidate once, in an order rotated by one each
+//! round. The client runs on a current-thread runtime in a `LocalSet`; "busy"
 //! runs the same with a task that never lets the runtime sleep (I/O polled every
 //! tick). Then acquire/release of a pool slot with criterion.
 //!
@@ -161,6 +162,12 @@ enum Client {
         resp_len: usize,
     },
     Nexus(nexus_async_net::rest::ClientPool),
+    /// `nexus-pre`: the pool and the request last built on its (single) slot.
+    #[cfg(feature = "ablation")]
+    NexusPre(nexus_async_net::rest::ClientPool, std::cell::Cell<Option<(Kind, nexus_net::http::Request)>>),
+    /// `conn-pre`: one connection, its writer and reader, and the request last built.
+    #[cfg(feature = "ablation")]
+    ConnPre(Box<tokio::sync::Mutex<ConnPre>>),
     Nexus07(nexus_async_net_07::rest::ClientPool),
     Reqwest {
         client: reqwest::Client,
@@ -174,18 +181,24 @@ enum Client {
 
 /// `raw2` is the A/A control: a second, identical raw client, whose ratio to `raw`
 /// shows how far same-run ratios move by noise alone.
-const NAMES: [&str; 7] = ["raw", "nexus", "nexus07", "reqwest", "hyper", "raw2", "nexus-nt"];
+const NAMES: [&str; 9] = ["raw", "nexus", "nexus07", "reqwest", "hyper", "raw2", "nexus-nt", "nexus-pre", "conn-pre"];
+
+/// Ablations, run only when named in `REST_BENCH_CLIENTS`: `nexus-nt` (the pool
+/// without a read timeout); with `--features ablation`, `nexus-pre` (the pool, sending
+/// a request built once instead of building it per call: the builder's share) and
+/// `conn-pre` (one `HttpConnection`, no pool, a request built once: what `send` and
+/// the response parse cost over raw).
+const ABLATIONS: [&str; 3] = ["nexus-nt", "nexus-pre", "conn-pre"];
 
 /// The candidates to run: all, or raw plus those named in `REST_BENCH_CLIENTS`.
 fn names() -> Vec<&'static str> {
     let only = std::env::var("REST_BENCH_CLIENTS").unwrap_or_default();
     // `-raw` drops the floor too (ratios are then against the first one left).
     let no_raw = only.split(',').any(|o| o == "-raw");
-    // `nexus-nt` (the pool without a read timeout) only when asked for.
     NAMES
         .into_iter()
         .filter(|n| {
-            (only.is_empty() && *n != "nexus-nt") || (*n == "raw" && !no_raw) || only.split(',').any(|o| o == *n)
+            (only.is_empty() && !ABLATIONS.contains(n)) || (*n == "raw" && !no_raw) || only.split(',').any(|o| o == *n)
         })
         .collect()
 }
@@ -199,6 +212,31 @@ fn raw_requests(port: u16) -> (Vec<u8>, Vec<u8>) {
     let get = w.bytes(&r).unwrap().to_vec();
     let r = w.post("/order").header("Content-Type", "application/json").body(ORDER_JSON).finish().unwrap();
     (get, w.bytes(&r).unwrap().to_vec())
+}
+
+#[cfg(feature = "ablation")]
+struct ConnPre {
+    conn: nexus_async_net::rest::HttpConnection,
+    writer: nexus_net::http::RequestWriter<Vec<u8>>,
+    reader: nexus_net::http::ResponseReader<Vec<u8>>,
+    req: Option<(Kind, nexus_net::http::Request)>,
+}
+
+/// The nexus candidates' requests (the seed's signed GET, and a POST of JSON).
+#[inline(always)]
+fn build(w: &mut nexus_net::http::RequestWriter<Vec<u8>>, kind: Kind) -> nexus_net::http::Request {
+    match kind {
+        Kind::Get => w
+            .get("/order")
+            .query("symbol", "BTCUSDT")
+            .query("orderId", "28457")
+            .query("recvWindow", "5000")
+            .query("timestamp", "1700000000000")
+            .query("signature", "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71")
+            .finish(),
+        Kind::Post => w.post("/order").header("Content-Type", "application/json").body(ORDER_JSON).finish(),
+    }
+    .unwrap()
 }
 
 impl Client {
@@ -228,6 +266,31 @@ impl Client {
                     .await
                     .unwrap(),
             ),
+            #[cfg(feature = "ablation")]
+            "nexus-pre" => Client::NexusPre(
+                nexus_async_net::rest::ClientPool::builder()
+                    .url(&base)
+                    .base_path("/api/v3")
+                    .default_header("X-MBX-APIKEY", API_KEY)
+                    .unwrap()
+                    .connections(1)
+                    .disable_nagle()
+                    .build()
+                    .await
+                    .unwrap(),
+                std::cell::Cell::new(None),
+            ),
+            #[cfg(feature = "ablation")]
+            "conn-pre" => {
+                let conn =
+                    nexus_async_net::rest::HttpConnectionBuilder::new().disable_nagle().connect(&base).await.unwrap();
+                let mut writer =
+                    nexus_net::http::RequestWriter::new(vec![0u8; 32 * 1024], "127.0.0.1", addr.port(), false).unwrap();
+                writer.set_base_path("/api/v3").unwrap();
+                writer.default_header("X-MBX-APIKEY", API_KEY).unwrap();
+                let reader = nexus_net::http::ResponseReader::new(vec![0u8; 32 * 1024]);
+                Client::ConnPre(Box::new(tokio::sync::Mutex::new(ConnPre { conn, writer, reader, req: None })))
+            }
             "nexus07" => Client::Nexus07(
                 nexus_async_net_07::rest::ClientPool::builder()
                     .url(&base)
@@ -252,7 +315,7 @@ impl Client {
                     .build(http);
                 Client::Hyper { client, base }
             }
-            _ => unreachable!(),
+            other => panic!("unknown client {other} (nexus-pre and conn-pre need `--features ablation`)"),
         }
     }
 
@@ -274,23 +337,39 @@ impl Client {
             Client::Nexus(pool) => {
                 let mut slot = pool.acquire().await.unwrap();
                 let s = &mut *slot;
-                let req = match kind {
-                    Kind::Get => s
-                        .writer
-                        .get("/order")
-                        .query("symbol", "BTCUSDT")
-                        .query("orderId", "28457")
-                        .query("recvWindow", "5000")
-                        .query("timestamp", "1700000000000")
-                        .query("signature", "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71")
-                        .finish(),
-                    Kind::Post => {
-                        s.writer.post("/order").header("Content-Type", "application/json").body(ORDER_JSON).finish()
-                    }
-                }
-                .unwrap();
+                let req = build(&mut s.writer, kind);
                 let (conn, reader) = s.conn_and_reader().unwrap();
                 let resp = conn.send(req, reader).await.unwrap();
+                assert_eq!(resp.status(), 200);
+                resp.body().len()
+            }
+            #[cfg(feature = "ablation")]
+            Client::NexusPre(pool, last) => {
+                let mut slot = pool.acquire().await.unwrap();
+                let s = &mut *slot;
+                let req = match last.get() {
+                    Some((k, req)) if k == kind => req,
+                    _ => {
+                        let req = build(&mut s.writer, kind);
+                        last.set(Some((kind, req)));
+                        req
+                    }
+                };
+                let (conn, reader) = s.conn_and_reader().unwrap();
+                let resp = conn.send(req, reader).await.unwrap();
+                assert_eq!(resp.status(), 200);
+                resp.body().len()
+            }
+            #[cfg(feature = "ablation")]
+            Client::ConnPre(c) => {
+                // Locked like raw's connection.
+                let mut c = c.lock().await;
+                let ConnPre { conn, writer, reader, req } = &mut *c;
+                let r = match *req {
+                    Some((k, r)) if k == kind => r,
+                    _ => req.insert((kind, build(writer, kind))).1,
+                };
+                let resp = conn.send(writer, r, reader).await.unwrap();
                 assert_eq!(resp.status(), 200);
                 resp.body().len()
             }
@@ -377,9 +456,12 @@ async fn latency(addr: std::net::SocketAddr, kind: Kind, cfg: &Config) -> Vec<(&
     }
     let mut samples: Vec<Vec<u64>> = vec![Vec::new(); names.len()];
     let mut ratios: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
-    for _ in 0..cfg.rounds {
-        let mut round_p50 = Vec::new();
-        for (i, c) in clients.iter().enumerate() {
+    for r in 0..cfg.rounds {
+        let mut round_p50 = vec![0.0; names.len()];
+        // The order rotates each round, so that no candidate always follows the same
+        // one (and inherits its cache and scheduler state).
+        for k in 0..names.len() {
+            let (i, c) = ((k + r) % names.len(), &clients[(k + r) % names.len()]);
             for _ in 0..cfg.warmup {
                 black_box(c.call(kind, 0).await);
             }
@@ -391,7 +473,7 @@ async fn latency(addr: std::net::SocketAddr, kind: Kind, cfg: &Config) -> Vec<(&
             }
             samples[i].extend_from_slice(&round);
             round.sort_unstable();
-            round_p50.push(pct(&round, 0.5) as f64);
+            round_p50[i] = pct(&round, 0.5) as f64;
         }
         for i in 0..names.len() {
             ratios[i].push(round_p50[i] / round_p50[0]);
@@ -424,8 +506,9 @@ async fn throughput(
         clients.push(Rc::new(Client::new(name, addr, lanes).await));
     }
     let mut rates: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
-    for _ in 0..cfg.rounds {
-        for (i, c) in clients.iter().enumerate() {
+    for r in 0..cfg.rounds {
+        for k in 0..names.len() {
+            let (i, c) = ((k + r) % names.len(), &clients[(k + r) % names.len()]);
             for _ in 0..cfg.warmup {
                 c.call(kind, 0).await;
             }
