@@ -309,14 +309,18 @@ impl HttpConnection {
         // empty socket clears the readiness, so the next check is free again.
         let tcp = self.stream.tcp();
         let mut byte = [MaybeUninit::<u8>::uninit(); 1];
-        let peeked = tcp.try_io(Interest::READABLE, || socket2::SockRef::from(tcp).peek(&mut byte));
-        match peeked {
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                // Nothing to drop: a `WouldBlock` here is tokio's "not ready" (a bare
-                // kind) or the peek's `EAGAIN` (an OS code), neither of which owns
-                // memory; skipping the out-of-line `io::Error` destructor saves a call
-                // on every check (two per pooled request).
-                debug_assert!(e.get_ref().is_none(), "a WouldBlock that owns memory: {e:?}");
+        let mut peeked = false;
+        let r = tcp.try_io(Interest::READABLE, || {
+            peeked = true;
+            socket2::SockRef::from(tcp).peek(&mut byte)
+        });
+        match r {
+            // Tokio's "not ready" (its closure not called: no need to decode the
+            // error's kind), or the peek's `EAGAIN`. Neither owns memory: skipping
+            // the out-of-line `io::Error` destructor saves a call on every check (two
+            // per pooled request).
+            Err(e) if !peeked || e.kind() == io::ErrorKind::WouldBlock => {
+                debug_assert!(e.kind() == io::ErrorKind::WouldBlock && e.get_ref().is_none(), "{e:?}");
                 std::mem::forget(e);
                 Ok(())
             }
