@@ -18,6 +18,8 @@
 //! tick). Then acquire/release of a pool slot with criterion.
 //!
 //! `cargo bench --bench rest` (env `REST_BENCH_QUICK=1` for a short run,
+//! `REST_BENCH_ROUNDS=40` and `REST_BENCH_WINDOW_MS=500` for more rounds and longer
+//! throughput windows,
 //! `REST_BENCH_SECTIONS=latency,latency-busy,throughput,acquire` to pick sections;
 //! criterion's filter applies to the acquire section; `REST_BENCH_PIN=1` pins the
 //! client and server threads to two different cores; the opt-in section `profile`
@@ -612,11 +614,19 @@ async fn profile(addr: std::net::SocketAddr, kind: Kind, n: usize) {
 
 fn main() {
     let quick = std::env::var_os("REST_BENCH_QUICK").is_some();
-    let cfg = if quick {
+    let mut cfg = if quick {
         Config { rounds: 3, samples: 500, warmup: 100, window: Duration::from_millis(300) }
     } else {
         Config { rounds: 15, samples: 2000, warmup: 200, window: Duration::from_millis(400) }
     };
+    // REST_BENCH_ROUNDS and REST_BENCH_WINDOW_MS (throughput window) override either
+    // preset, for a long run that narrows the spread of the same-round ratios.
+    if let Some(n) = std::env::var("REST_BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()) {
+        cfg.rounds = n;
+    }
+    if let Some(ms) = std::env::var("REST_BENCH_WINDOW_MS").ok().and_then(|v| v.parse().ok()) {
+        cfg.window = Duration::from_millis(ms);
+    }
     // REST_BENCH_SECTIONS=latency,latency-busy,throughput,acquire (default: all).
     let sections = std::env::var("REST_BENCH_SECTIONS").unwrap_or_default();
     let want = |s: &str| sections.is_empty() || sections.split(',').any(|f| f == s);
