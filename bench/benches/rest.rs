@@ -224,21 +224,29 @@ struct ConnPre {
     req: Option<(Kind, nexus_net::http::Request)>,
 }
 
-/// The nexus candidates' requests (the seed's signed GET, and a POST of JSON).
+/// The seed's signed GET, or a POST of JSON, built with a writer of this workspace
+/// or of nexus-net 0.7 (the same builder calls on either).
+macro_rules! build_request {
+    ($w:expr, $kind:expr) => {
+        match $kind {
+            Kind::Get => $w
+                .get("/order")
+                .query("symbol", "BTCUSDT")
+                .query("orderId", "28457")
+                .query("recvWindow", "5000")
+                .query("timestamp", "1700000000000")
+                .query("signature", "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71")
+                .finish(),
+            Kind::Post => $w.post("/order").header("Content-Type", "application/json").body(ORDER_JSON).finish(),
+        }
+        .unwrap()
+    };
+}
+
+/// The nexus candidates' requests.
 #[inline(always)]
 fn build(w: &mut nexus_net::http::RequestWriter<Vec<u8>>, kind: Kind) -> nexus_net::http::Request {
-    match kind {
-        Kind::Get => w
-            .get("/order")
-            .query("symbol", "BTCUSDT")
-            .query("orderId", "28457")
-            .query("recvWindow", "5000")
-            .query("timestamp", "1700000000000")
-            .query("signature", "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71")
-            .finish(),
-        Kind::Post => w.post("/order").header("Content-Type", "application/json").body(ORDER_JSON).finish(),
-    }
-    .unwrap()
+    build_request!(w, kind)
 }
 
 impl Client {
@@ -378,21 +386,7 @@ impl Client {
             Client::Nexus07(pool) => {
                 let mut slot = pool.acquire().await.unwrap();
                 let s: &mut nexus_async_net_07::rest::ClientSlot = &mut slot;
-                let req = match kind {
-                    Kind::Get => s
-                        .writer
-                        .get("/order")
-                        .query("symbol", "BTCUSDT")
-                        .query("orderId", "28457")
-                        .query("recvWindow", "5000")
-                        .query("timestamp", "1700000000000")
-                        .query("signature", "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71")
-                        .finish(),
-                    Kind::Post => {
-                        s.writer.post("/order").header("Content-Type", "application/json").body(ORDER_JSON).finish()
-                    }
-                }
-                .unwrap();
+                let req = build_request!(s.writer, kind);
                 let conn = s.conn.as_mut().unwrap();
                 let resp = conn.send(req, &mut s.reader).await.unwrap();
                 assert_eq!(resp.status(), 200);
