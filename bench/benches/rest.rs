@@ -249,6 +249,21 @@ fn build(w: &mut nexus_net::http::RequestWriter<Vec<u8>>, kind: Kind) -> nexus_n
     build_request!(w, kind)
 }
 
+/// Our pool as the nexus candidates use it, with or without the read timeout.
+async fn nexus_pool(base: &str, conns: usize, read_timeout: bool) -> nexus_async_net::rest::ClientPool {
+    nexus_async_net::rest::ClientPool::builder()
+        .url(base)
+        .base_path("/api/v3")
+        .default_header("X-MBX-APIKEY", API_KEY)
+        .unwrap()
+        .connections(conns)
+        .disable_nagle()
+        .pipe(|b| if read_timeout { b } else { b.no_read_timeout() })
+        .build()
+        .await
+        .unwrap()
+}
+
 impl Client {
     async fn new(name: &str, addr: std::net::SocketAddr, conns: usize) -> Client {
         let base = format!("http://{addr}");
@@ -263,33 +278,9 @@ impl Client {
                 let (get, post) = raw_requests(addr.port());
                 Client::Raw { conns: v, get, post, resp_len: response().len() }
             }
-            "nexus" | "nexus-nt" => Client::Nexus(
-                nexus_async_net::rest::ClientPool::builder()
-                    .url(&base)
-                    .base_path("/api/v3")
-                    .default_header("X-MBX-APIKEY", API_KEY)
-                    .unwrap()
-                    .connections(conns)
-                    .disable_nagle()
-                    .pipe(|b| if name == "nexus-nt" { b.no_read_timeout() } else { b })
-                    .build()
-                    .await
-                    .unwrap(),
-            ),
+            "nexus" | "nexus-nt" => Client::Nexus(nexus_pool(&base, conns, name != "nexus-nt").await),
             #[cfg(feature = "ablation")]
-            "nexus-pre" => Client::NexusPre(
-                nexus_async_net::rest::ClientPool::builder()
-                    .url(&base)
-                    .base_path("/api/v3")
-                    .default_header("X-MBX-APIKEY", API_KEY)
-                    .unwrap()
-                    .connections(1)
-                    .disable_nagle()
-                    .build()
-                    .await
-                    .unwrap(),
-                std::cell::Cell::new(None),
-            ),
+            "nexus-pre" => Client::NexusPre(nexus_pool(&base, 1, true).await, std::cell::Cell::new(None)),
             #[cfg(feature = "ablation")]
             "conn-pre" => {
                 let conn =
