@@ -15,12 +15,15 @@
 //! response. Every round runs every candidate once, in an order rotated by one each
 //! round. The client runs on a current-thread runtime in a `LocalSet`; "busy"
 //! runs the same with a task that never lets the runtime sleep (I/O polled every
-//! tick). Then acquire/release of a pool slot with criterion.
+//! tick). Then acquire/release of a pool slot with criterion. Ratios to raw are the
+//! median over rounds of the same-round ratio, with a 95 % bootstrap confidence
+//! interval.
 //!
 //! `cargo bench --bench rest` (env `REST_BENCH_QUICK=1` for a short run,
 //! `REST_BENCH_ROUNDS=40` and `REST_BENCH_WINDOW_MS=500` for more rounds and longer
 //! throughput windows,
-//! `REST_BENCH_SECTIONS=latency,latency-busy,throughput,acquire` to pick sections;
+//! `REST_BENCH_SECTIONS=latency,latency-busy,throughput,acquire` to pick sections,
+//! `REST_BENCH_LANES=4` to pick the throughput connection counts;
 //! criterion's filter applies to the acquire section; `REST_BENCH_PIN=1` pins the
 //! client and server threads to two different cores; the opt-in section `profile`
 //! runs a plain request loop per candidate for callgrind, perf or strace).
@@ -425,6 +428,45 @@ fn median(v: &mut [f64]) -> f64 {
     v[v.len() / 2]
 }
 
+/// The median of per-round ratios with a 95 % bootstrap confidence interval (2000
+/// resamples of the rounds with replacement, percentile method, a fixed seed): how
+/// far the median could move from noise alone, so a target is judged by the whole
+/// interval, not by a point that shifts a few percent from run to run.
+#[derive(Clone, Copy)]
+struct Ratio {
+    median: f64,
+    lo: f64,
+    hi: f64,
+}
+
+impl Ratio {
+    fn of(v: &mut [f64]) -> Ratio {
+        let median = median(v);
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            // xorshift64*: enough for resampling indices.
+            seed ^= seed >> 12;
+            seed ^= seed << 25;
+            seed ^= seed >> 27;
+            seed.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        };
+        let mut medians: Vec<f64> = (0..2000)
+            .map(|_| {
+                let mut r: Vec<f64> = (0..v.len()).map(|_| v[(next() % v.len() as u64) as usize]).collect();
+                self::median(&mut r)
+            })
+            .collect();
+        medians.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        Ratio { median, lo: medians[medians.len() * 25 / 1000], hi: medians[medians.len() * 975 / 1000] }
+    }
+}
+
+impl std::fmt::Display for Ratio {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:.3} [{:.3}, {:.3}]", self.median, self.lo, self.hi)
+    }
+}
+
 struct Config {
     rounds: usize,
     samples: usize,
@@ -434,8 +476,9 @@ struct Config {
 
 /// Latency: `rounds` x (every candidate: warmup, then `samples` timed requests).
 /// Returns per candidate: pooled p50, pooled p99, and the median over rounds of its
-/// round p50 divided by raw's round p50 (robust to load drifting between rounds).
-async fn latency(addr: std::net::SocketAddr, kind: Kind, cfg: &Config) -> Vec<(&'static str, u64, u64, f64)> {
+/// round p50 divided by raw's round p50 (robust to load drifting between rounds),
+/// with its confidence interval.
+async fn latency(addr: std::net::SocketAddr, kind: Kind, cfg: &Config) -> Vec<(&'static str, u64, u64, Ratio)> {
     let mut clients = Vec::new();
     let names = names();
     for name in &names {
@@ -472,7 +515,7 @@ async fn latency(addr: std::net::SocketAddr, kind: Kind, cfg: &Config) -> Vec<(&
         .zip(ratios.iter_mut())
         .map(|((n, s), r)| {
             s.sort_unstable();
-            (*n, pct(s, 0.5), pct(s, 0.99), median(r))
+            (*n, pct(s, 0.5), pct(s, 0.99), Ratio::of(r))
         })
         .collect()
 }
@@ -480,15 +523,15 @@ async fn latency(addr: std::net::SocketAddr, kind: Kind, cfg: &Config) -> Vec<(&
 /// Throughput with `lanes` concurrent tasks (one connection each): requests/s, median
 /// over rounds.
 /// Returns per candidate: median rate, and the median over rounds of its rate divided
-/// by raw's rate in the same round.
+/// by raw's rate in the same round, with its confidence interval.
 async fn throughput(
     addr: std::net::SocketAddr,
     kind: Kind,
     lanes: usize,
     cfg: &Config,
-) -> Vec<(&'static str, f64, f64)> {
-    let mut clients = Vec::new();
+) -> Vec<(&'static str, f64, Ratio)> {
     let names = names();
+    let mut clients = Vec::new();
     for name in &names {
         clients.push(Rc::new(Client::new(name, addr, lanes).await));
     }
@@ -524,7 +567,7 @@ async fn throughput(
     }
     let rounds = rates[0].len();
     let mut ratios: Vec<Vec<f64>> = rates.iter().map(|r| (0..rounds).map(|k| r[k] / rates[0][k]).collect()).collect();
-    names.iter().zip(rates.iter_mut()).zip(ratios.iter_mut()).map(|((n, r), q)| (*n, median(r), median(q))).collect()
+    names.iter().zip(rates.iter_mut()).zip(ratios.iter_mut()).map(|((n, r), q)| (*n, median(r), Ratio::of(q))).collect()
 }
 
 use std::rc::Rc;
@@ -552,29 +595,28 @@ async fn spin(flag: Arc<AtomicBool>) {
     }
 }
 
-fn print_latency(title: &str, rows: &[(&str, u64, u64, f64)]) {
-    let reqwest = rows.iter().find(|r| r.0 == "reqwest").map_or(f64::NAN, |r| r.3);
+fn print_latency(title: &str, rows: &[(&str, u64, u64, Ratio)]) {
+    let reqwest = rows.iter().find(|r| r.0 == "reqwest").map_or(f64::NAN, |r| r.3.median);
     println!("\n{title}");
-    println!("| client | p50 us | p99 us | p50 / raw (median of rounds) | reqwest p50 / this p50 |");
+    println!("| client | p50 us | p99 us | p50 / raw (median of rounds) [95 % CI] | reqwest p50 / this p50 |");
     println!("|---|---|---|---|---|");
     for (n, p50, p99, ratio) in rows {
         println!(
-            "| {n} | {:.2} | {:.2} | {:.3} | {:.2} |",
+            "| {n} | {:.2} | {:.2} | {ratio} | {:.2} |",
             *p50 as f64 / 1e3,
             *p99 as f64 / 1e3,
-            ratio,
-            reqwest / ratio
+            reqwest / ratio.median
         );
     }
 }
 
-fn print_rate(title: &str, rows: &[(&str, f64, f64)]) {
-    let reqwest = rows.iter().find(|r| r.0 == "reqwest").map_or(f64::NAN, |r| r.2);
+fn print_rate(title: &str, rows: &[(&str, f64, Ratio)]) {
+    let reqwest = rows.iter().find(|r| r.0 == "reqwest").map_or(f64::NAN, |r| r.2.median);
     println!("\n{title}");
-    println!("| client | req/s (median) | x raw (median of rounds) | x reqwest |");
+    println!("| client | req/s (median) | x raw (median of rounds) [95 % CI] | x reqwest |");
     println!("|---|---|---|---|");
     for (n, r, q) in rows {
-        println!("| {n} | {r:.0} | {q:.3} | {:.2} |", q / reqwest);
+        println!("| {n} | {r:.0} | {q} | {:.2} |", q.median / reqwest);
     }
 }
 
@@ -652,10 +694,15 @@ fn main() {
     }
 
     if want("throughput") {
+        // REST_BENCH_LANES=1,4 (default): the connection counts to measure.
+        let lanes: Vec<usize> = std::env::var("REST_BENCH_LANES")
+            .ok()
+            .map(|v| v.split(',').filter_map(|n| n.parse().ok()).collect())
+            .unwrap_or_else(|| vec![1, 4]);
         let rt = runtime(false);
         let local = LocalSet::new();
         local.block_on(&rt, async {
-            for lanes in [1, 4] {
+            for lanes in lanes.iter().copied() {
                 for kind in [Kind::Get, Kind::Post] {
                     let rows = throughput(addr, kind, lanes, &cfg).await;
                     print_rate(&format!("throughput, {kind:?}, {lanes} connection(s)"), &rows);
