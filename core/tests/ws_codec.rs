@@ -380,6 +380,31 @@ fn handshake_bytes_can_be_consumed_before_frames() {
     assert_eq!(feed(&mut reader, &[], &[1]), (vec![text("first")], None));
 }
 
+/// `encode_message`'s one-frame fast paths (both roles on hosts) write exactly what
+/// the general frame code writes: the same header (RSV1 included), the same key
+/// drawn from the same RNG, the same masked payload.
+#[test]
+fn one_frame_fast_paths_match_the_general_frames() {
+    for len in [0usize, 1, 125, 126, 127, 4096, 65535] {
+        let payload: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
+        for role in [Role::Client, Role::Server] {
+            for (opcode, rsv1) in [(OpCode::Binary, false), (OpCode::Text, false), (OpCode::Binary, true)] {
+                let mut a = FrameWriter::new(role, TestRng(11));
+                let mut b = FrameWriter::new(role, TestRng(11));
+                a.set_rsv1(rsv1);
+                b.set_rsv1(rsv1);
+                let mut fast = vec![0u8; a.encoded_len(len)];
+                let n = a.encode_message(opcode, &payload, &mut fast).unwrap();
+                let mut general = vec![0u8; b.encoded_len(len)];
+                let frames: Vec<_> = b.fragments(opcode, &payload).unwrap().collect();
+                assert_eq!(frames.len(), 1);
+                let m = frames[0].write_into(&mut general).unwrap();
+                assert_eq!((n, &fast[..n]), (m, &general[..m]), "len {len} role {role:?} {opcode:?} rsv1 {rsv1}");
+            }
+        }
+    }
+}
+
 #[test]
 fn streamed_fragments_match_whole_encoding() {
     let payload: Vec<u8> = (0..10_000).map(|i| i as u8).collect();

@@ -218,11 +218,40 @@ impl<R: RngCore> FrameWriter<R> {
                 return Ok(needed);
             }
         }
+        // The client's hot path, on hosts (firmware keeps the general path alone: its
+        // size budget is tight): the same one-frame message, masked with a key
+        // drawn here as `next_mask` draws it, the header written with fixed-size
+        // stores instead of through `FrameHeader`.
+        #[cfg(feature = "std")]
+        if let (Role::Client, OpCode::Text | OpCode::Binary) = (self.role, opcode) {
+            if len <= self.fragment_size && len <= 0xffff {
+                let b0 = 0x80 | (self.rsv1 as u8) << 6 | opcode.as_u8();
+                let header_len = if len <= 125 { 6 } else { 8 };
+                let needed = header_len + len;
+                let Some(out) = out.get_mut(..needed) else {
+                    return Err(EncodeError::BufferTooSmall { needed });
+                };
+                let key = self.rng.next_u32().to_ne_bytes();
+                let [k0, k1, k2, k3] = key;
+                let body = if len <= 125 {
+                    let (head, body) = out.split_at_mut(6);
+                    head.copy_from_slice(&[b0, 0x80 | len as u8, k0, k1, k2, k3]);
+                    body
+                } else {
+                    let (head, body) = out.split_at_mut(8);
+                    let [hi, lo] = (len as u16).to_be_bytes();
+                    head.copy_from_slice(&[b0, 0x80 | 126, hi, lo, k0, k1, k2, k3]);
+                    body
+                };
+                copy_masked(body, payload, key, 0);
+                return Ok(needed);
+            }
+        }
         self.encode_general(opcode, payload, out)
     }
 
-    /// [`encode_message`](Self::encode_message) for client frames (masked), long
-    /// frames, fragmented messages and errors.
+    /// [`encode_message`](Self::encode_message) for client frames without `std`
+    /// (masked), long frames, fragmented messages and errors.
     #[inline(never)]
     fn encode_general(&mut self, opcode: OpCode, payload: &[u8], out: &mut [u8]) -> Result<usize, EncodeError> {
         if !matches!(opcode, OpCode::Text | OpCode::Binary) {
